@@ -1,0 +1,161 @@
+// Exchange: one request and its answer, as policies and handlers see it.
+//
+// An Exchange lives on one worker thread, from the parsed request head to the
+// last byte of the answer; everything it points at comes from its arena.
+// Only ResumeToken may be used from another thread.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <memory_resource>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <utility>
+#include <vector>
+
+#include "apigw/arena.hpp"
+#include "apigw/headers.hpp"
+#include "apigw/policy.hpp"
+#include "apigw/status.hpp"
+
+namespace apigw {
+
+struct Request {
+  explicit Request(Arena& arena) : headers(arena), body(&arena) {}
+
+  std::string_view method;
+  std::string_view target;  // as sent: path plus query
+  std::string_view path;    // without the query
+  std::string_view query;   // without the '?'
+  std::string_view host;    // Host header without the port, lower case
+  uint8_t version_minor = 1;  // HTTP/1.<minor>
+  HeaderMap headers;
+  std::pmr::string body;      // buffered request body (bounded by max_body_bytes)
+  std::string_view client_ip;
+};
+
+struct Response {
+  explicit Response(Arena& arena) : headers(arena), body(&arena) {}
+
+  int status = 200;
+  HeaderMap headers;
+  std::pmr::string body;
+};
+
+// An answer built off the loop thread; moved into the exchange on its worker.
+struct Reply {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+namespace detail {
+class ExchangeAnchor;
+}
+
+// Hands a paused exchange back to its worker. Safe to use from any thread.
+// Exactly one of resume/respond/fail takes effect; a token dropped unused
+// fails the exchange with a 500 so that no client waits forever. A token for
+// an exchange that has died in the meantime is dropped silently.
+class ResumeToken {
+ public:
+  ResumeToken() = default;
+  explicit ResumeToken(std::shared_ptr<detail::ExchangeAnchor> anchor) : anchor_(std::move(anchor)) {}
+  ResumeToken(ResumeToken&&) noexcept = default;
+  ResumeToken& operator=(ResumeToken&&) noexcept;
+  ResumeToken(const ResumeToken&) = delete;
+  ResumeToken& operator=(const ResumeToken&) = delete;
+  ~ResumeToken();
+
+  // Continue with the next stage.
+  void resume() noexcept;
+  // Answer with `reply`.
+  void respond(Reply reply) noexcept;
+  // Fail with `status`.
+  void fail(Status status) noexcept;
+
+  bool valid() const noexcept { return anchor_ != nullptr; }
+
+ private:
+  std::shared_ptr<detail::ExchangeAnchor> anchor_;
+};
+
+struct RouteInfo {
+  std::string_view name;
+};
+
+class Exchange {
+ public:
+  struct Param {
+    std::string_view name;
+    std::string_view value;
+  };
+
+  Arena& arena() noexcept { return arena_; }
+  Request& request() noexcept { return request_; }
+  const Request& request() const noexcept { return request_; }
+  Response& response() noexcept { return response_; }
+
+  // Path parameter of the matched route ("" when absent).
+  std::string_view param(std::string_view name) const noexcept;
+  const std::pmr::vector<Param>& params() const noexcept { return params_; }
+  const RouteInfo& route() const noexcept { return route_; }
+
+  std::string_view request_id() const noexcept { return request_id_; }
+  void set_request_id(std::string_view id) { request_id_ = arena_.dup(id); }
+  std::string_view consumer() const noexcept { return consumer_; }
+  void set_consumer(std::string_view id) { consumer_ = arena_.dup(id); }
+
+  // Sets a local answer; return its result from a phase or handler.
+  Decision respond(int status, std::string_view body = {},
+                   std::string_view content_type = "text/plain; charset=utf-8");
+  // Records why the exchange failed; the single error mapping makes the answer.
+  Decision fail(Status status);
+  const Status& failure() const noexcept { return failure_; }
+
+  // Suspends the exchange; return Decision::kPause, then use the token.
+  ResumeToken pause();
+
+  // Typed per-request state, created on first use from the arena and
+  // destroyed when the exchange ends.
+  template <class T>
+  T& ctx() {
+    for (auto& s : slots_)
+      if (s.type == &typeid(T)) return *static_cast<T*>(s.ptr);
+    T* p = arena_.make<T>();
+    slots_.push_back({&typeid(T), p, [](void* q) { static_cast<T*>(q)->~T(); }});
+    return *p;
+  }
+
+  // Time the request head was complete, in ns on the gateway's clock.
+  int64_t start_ns() const noexcept { return start_ns_; }
+
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+
+ protected:
+  explicit Exchange(size_t arena_cap);
+  ~Exchange();
+
+  struct Slot {
+    const std::type_info* type;
+    void* ptr;
+    void (*destroy)(void*);
+  };
+
+  Arena arena_;
+  Request request_;
+  Response response_;
+  std::pmr::vector<Param> params_;
+  std::pmr::vector<Slot> slots_;
+  RouteInfo route_;
+  std::string_view request_id_;
+  std::string_view consumer_;
+  Status failure_;
+  int64_t start_ns_ = 0;
+  std::shared_ptr<detail::ExchangeAnchor> anchor_;
+};
+
+}  // namespace apigw

@@ -1,0 +1,161 @@
+// GatewayBuilder and Gateway: the primary C++ API.
+//
+//   auto gw = apigw::GatewayBuilder()
+//                 .listener({.name = "public", .address = "127.0.0.1:8080"})
+//                 .handler("hello", [](apigw::Exchange& ex) { return ex.respond(200, "hi\n"); })
+//                 .route({.name = "hello", .match = {.path = "/hello"}, .handler = "hello"})
+//                 .build();
+//   if (!gw) { fprintf(stderr, "%s\n", gw.status().to_string().c_str()); }
+//   gw.value()->run();   // or start() / attach(loop)
+//
+// The JSON config (src/config) is only another front end to this builder.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "apigw/clock.hpp"
+#include "apigw/exchange.hpp"
+#include "apigw/policy.hpp"
+#include "apigw/status.hpp"
+
+typedef struct uv_loop_s uv_loop_t;
+
+namespace apigw {
+
+// A handler answers a request in-process. It either sets the answer and
+// returns ex.respond(...) (kRespond), or takes ex.pause() and returns kPause
+// to answer later, from any thread, through the ResumeToken.
+using Handler = std::function<Decision(Exchange&)>;
+
+struct Limits {
+  uint32_t max_header_bytes = 16384;   // request line + headers; beyond: 431
+  uint32_t max_headers = 100;          // beyond: 431
+  uint32_t max_uri_bytes = 8192;       // beyond: 414
+  uint64_t max_body_bytes = 10485760;  // beyond: 413
+  uint32_t header_timeout_ms = 10000;  // from first byte to complete head: 408 and close
+  uint32_t body_timeout_ms = 30000;    // between body bytes: 408 and close
+  uint32_t idle_timeout_ms = 60000;    // keep-alive idle: close
+  uint32_t max_connections = 10000;    // per process; beyond: accepted and closed at once
+  uint32_t drain_timeout_ms = 10000;   // on stop: time in-flight requests get to finish
+};
+
+struct ListenerOptions {
+  std::string name;
+  std::string address;  // "IP:PORT" or "[IPv6]:PORT"; port 0 picks a free one
+};
+
+// The admin listener (SPEC.md section 3): /healthz, /readyz, /metrics.
+struct AdminOptions {
+  std::string address;  // "" = no admin listener
+  std::string token;    // "" = no token: then only a loopback address is accepted
+};
+
+struct RouteMatch {
+  std::vector<std::string> hosts;    // exact or "*.example.org"; empty = any host
+  std::string path;                  // exact or pattern: /v1/users/{id}, /files/{*rest}
+  std::string path_prefix;           // alternative to path
+  std::vector<std::string> methods;  // empty = any method
+  std::vector<std::pair<std::string, std::string>> headers;  // exact value matches
+};
+
+struct StaticResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  // {param} placeholders are substituted from the path
+};
+
+struct RouteOptions {
+  std::string name;
+  RouteMatch match;
+  std::vector<std::string> policies;  // names given to GatewayBuilder::policy, in order
+  // Exactly one target:
+  std::optional<StaticResponse> respond;
+  std::string handler;
+  std::string upstream;
+  bool enabled = true;
+};
+
+class Gateway;
+
+class GatewayBuilder {
+ public:
+  GatewayBuilder();
+  ~GatewayBuilder();
+  GatewayBuilder(GatewayBuilder&&) noexcept;
+  GatewayBuilder& operator=(GatewayBuilder&&) noexcept;
+
+  GatewayBuilder& workers(uint32_t n);
+  GatewayBuilder& limits(const Limits& limits);
+  GatewayBuilder& listener(ListenerOptions options);
+  GatewayBuilder& admin(AdminOptions options);
+  GatewayBuilder& handler(std::string name, Handler handler);
+  GatewayBuilder& policy(std::string name, PolicyPtr policy);
+  GatewayBuilder& route(RouteOptions options);
+  GatewayBuilder& clock(std::shared_ptr<const Clock> clock);
+
+  // Checks everything; never aborts. The builder may be reused afterwards.
+  Result<std::unique_ptr<Gateway>> build() const;
+
+  // The same checks as build(), without creating anything.
+  Status validate() const;
+
+  struct State;
+  const State& state() const { return *state_; }
+
+ private:
+  std::unique_ptr<State> state_;
+};
+
+class Gateway {
+ public:
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // Binds the listeners and runs the workers on threads of their own.
+  Status start();
+  // Binds and runs one worker on the calling thread until stop() is called
+  // (from another thread or a handler).
+  Status run();
+  // Binds and runs one worker on a loop the host owns and runs; apigw never
+  // runs that loop itself. Call stop() on the loop's thread, then keep running
+  // the loop until on_stopped is called.
+  Status attach(uv_loop_t* loop);
+
+  // Stops accepting, lets in-flight requests finish for up to drain_ms
+  // (the configured drain_timeout_ms when negative), then closes everything.
+  // Safe from any thread. With start(), blocks until the workers have exited.
+  void stop(int64_t drain_ms = -1);
+  // Called on the worker thread once an attached gateway has stopped.
+  void on_stopped(std::function<void()> callback);
+
+  // Swaps in a new routing/policy/handler snapshot atomically. Requests in
+  // flight finish on the snapshot they started with. Listeners and workers
+  // are fixed at start; a builder that changes them is refused.
+  Status reload(const GatewayBuilder& builder);
+
+  // Addresses the listeners are bound to, in listener order ("127.0.0.1:8080").
+  std::vector<std::string> bound_addresses() const;
+  // Number of requests in flight across all workers.
+  uint64_t active_requests() const noexcept;
+  bool ready() const noexcept;
+  bool draining() const noexcept;
+
+  struct Impl;
+  Impl& impl() { return *impl_; }
+
+ private:
+  friend class GatewayBuilder;
+  explicit Gateway(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace apigw

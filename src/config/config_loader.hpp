@@ -1,0 +1,36 @@
+// The JSON config file as a front end to GatewayBuilder (SPEC.md section 2).
+//
+// Every error is reported, each with the JSON pointer of the value at fault,
+// e.g. `/routes/2/upstream: unknown upstream "usres" (did you mean "users"?)`.
+// Unknown keys are errors. Sections whose capability has not landed yet are
+// refused with a "not supported yet" error, never ignored.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "apigw/gateway.hpp"
+
+namespace apigw::config {
+
+struct ConfigError {
+  std::string pointer;  // RFC 6901, "" for the whole document
+  std::string message;
+  std::string to_string() const { return pointer + ": " + message; }
+};
+
+struct LoadResult {
+  GatewayBuilder builder;
+  std::vector<ConfigError> errors;  // empty when the config is valid
+  bool ok() const { return errors.empty(); }
+};
+
+// Parses `json` and translates it into builder calls. `base_dir` resolves
+// relative *_file paths. Never throws; never aborts.
+LoadResult load(std::string_view json, std::string_view base_dir = ".");
+
+// Reads and loads a file; a file that cannot be read is one error with pointer "".
+LoadResult load_file(const std::string& path);
+
+}  // namespace apigw::config

@@ -1,0 +1,24 @@
+// What a GatewayBuilder has collected; read by build() and by tests.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apigw/gateway.hpp"
+
+namespace apigw {
+
+struct GatewayBuilder::State {
+  uint32_t workers = 1;
+  Limits limits;
+  std::vector<ListenerOptions> listeners;
+  AdminOptions admin;
+  std::map<std::string, Handler, std::less<>> handlers;
+  std::map<std::string, PolicyPtr, std::less<>> policies;
+  std::vector<RouteOptions> routes;
+  std::shared_ptr<const Clock> clock;
+};
+
+}  // namespace apigw

@@ -1,0 +1,59 @@
+#include "apigw/headers.hpp"
+
+#include <algorithm>
+
+namespace apigw {
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    if ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z') return false;
+  }
+  return true;
+}
+
+const Header* HeaderMap::find(std::string_view name) const noexcept {
+  for (const auto& h : fields_)
+    if (iequals(h.name, name)) return &h;
+  return nullptr;
+}
+
+std::string_view HeaderMap::get(std::string_view name) const noexcept {
+  const Header* h = find(name);
+  return h ? h->value : std::string_view();
+}
+
+size_t HeaderMap::count(std::string_view name) const noexcept {
+  return static_cast<size_t>(std::count_if(fields_.begin(), fields_.end(),
+                                           [&](const Header& h) { return iequals(h.name, name); }));
+}
+
+void HeaderMap::add(std::string_view name, std::string_view value) {
+  fields_.push_back({arena_->dup(name), arena_->dup(value)});
+}
+
+void HeaderMap::set(std::string_view name, std::string_view value) {
+  remove(name);
+  add(name, value);
+}
+
+size_t HeaderMap::remove(std::string_view name) {
+  auto it = std::remove_if(fields_.begin(), fields_.end(),
+                           [&](const Header& h) { return iequals(h.name, name); });
+  size_t n = static_cast<size_t>(fields_.end() - it);
+  fields_.erase(it, fields_.end());
+  return n;
+}
+
+void HeaderMap::rename(std::string_view from, std::string_view to) {
+  std::string_view copy;
+  for (auto& h : fields_) {
+    if (!iequals(h.name, from)) continue;
+    if (copy.empty()) copy = arena_->dup(to);
+    h.name = copy;
+  }
+}
+
+}  // namespace apigw
