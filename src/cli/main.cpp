@@ -1,0 +1,188 @@
+// The apigw executable (SPEC.md section 1): run | validate | version.
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "apigw/apigw.h"
+#include "apigw/gateway.hpp"
+#include "cli/quickstart.hpp"
+#include "config/config_loader.hpp"
+#include "core/builder_state.hpp"
+
+namespace {
+
+enum Exit { kOk = 0, kInvalid = 1, kRuntime = 2 };
+
+enum class Level { kError, kWarn, kInfo, kDebug };
+Level g_level = Level::kInfo;
+
+void log(Level level, const std::string& line) {
+  if (level > g_level) return;
+  std::fprintf(stderr, "apigw: %s\n", line.c_str());
+}
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: apigw run [--config FILE] [--workers N] [--log-level error|warn|info|debug]\n"
+               "       apigw validate --config FILE\n"
+               "       apigw version\n");
+}
+
+struct Args {
+  std::string command, config;
+  int workers = 0;
+  bool ok = true;
+};
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  if (argc < 2) {
+    a.ok = false;
+    return a;
+  }
+  a.command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string k = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        a.ok = false;
+        return "";
+      }
+      return argv[++i];
+    };
+    if (k == "--config") {
+      a.config = value();
+    } else if (k == "--workers") {
+      char* end = nullptr;
+      std::string v = value();
+      long n = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end || n < 1 || n > 256) {
+        std::fprintf(stderr, "apigw: --workers must be 1..256\n");
+        a.ok = false;
+      }
+      a.workers = static_cast<int>(n);
+    } else if (k == "--log-level") {
+      std::string v = value();
+      if (v == "error") g_level = Level::kError;
+      else if (v == "warn") g_level = Level::kWarn;
+      else if (v == "info") g_level = Level::kInfo;
+      else if (v == "debug") g_level = Level::kDebug;
+      else {
+        std::fprintf(stderr, "apigw: --log-level must be error, warn, info or debug\n");
+        a.ok = false;
+      }
+    } else {
+      std::fprintf(stderr, "apigw: unknown option %s\n", k.c_str());
+      a.ok = false;
+    }
+  }
+  return a;
+}
+
+apigw::config::LoadResult load(const Args& a) {
+  return a.config.empty() ? apigw::config::load(apigw::cli::kQuickstartConfig)
+                          : apigw::config::load_file(a.config);
+}
+
+void print_errors(const apigw::config::LoadResult& r) {
+  for (const auto& e : r.errors) std::printf("%s\n", e.to_string().c_str());
+}
+
+int cmd_validate(const Args& a) {
+  if (a.config.empty()) {
+    usage();
+    return kInvalid;
+  }
+  auto r = apigw::config::load_file(a.config);
+  if (r.ok()) {
+    if (apigw::Status st = r.builder.validate(); !st) {
+      std::printf(": %s\n", std::string(st.message()).c_str());
+      return kInvalid;
+    }
+    std::printf("%s: ok\n", a.config.c_str());
+    return kOk;
+  }
+  print_errors(r);
+  return kInvalid;
+}
+
+int cmd_run(const Args& a) {
+  auto r = load(a);
+  if (!r.ok()) {
+    print_errors(r);
+    return kInvalid;
+  }
+  if (a.workers > 0) r.builder.workers(static_cast<uint32_t>(a.workers));
+  auto gw = r.builder.build();
+  if (!gw) {
+    log(Level::kError, "invalid config: " + std::string(gw.status().message()));
+    return kInvalid;
+  }
+
+  // Signals are taken by this thread alone (sigwait), never by a worker.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  if (apigw::Status st = gw.value()->start(); !st) {
+    log(Level::kError, std::string(st.message()));
+    return kRuntime;
+  }
+  auto addrs = gw.value()->bound_addresses();
+  const auto& state = r.builder.state();
+  for (size_t i = 0; i < addrs.size(); ++i) {
+    bool admin = i >= state.listeners.size();
+    std::string name = admin ? "admin" : state.listeners[i].name;
+    std::printf("apigw %s: %s listening on http://%s\n", apigw_version(), name.c_str(), addrs[i].c_str());
+  }
+  if (a.config.empty())
+    std::printf("quickstart: try  curl http://127.0.0.1:8080/hello  or  curl http://127.0.0.1:8080/echo/hi\n");
+  std::fflush(stdout);
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      if (a.config.empty()) {
+        log(Level::kWarn, "SIGHUP: the quickstart has no config file to re-read");
+        continue;
+      }
+      auto next = apigw::config::load_file(a.config);
+      if (!next.ok()) {
+        for (const auto& e : next.errors) log(Level::kError, "reload refused: " + e.to_string());
+        continue;
+      }
+      if (a.workers > 0) next.builder.workers(static_cast<uint32_t>(a.workers));
+      apigw::Status st = gw.value()->reload(next.builder);
+      log(st ? Level::kInfo : Level::kError, st ? "config reloaded" : "reload refused: " + std::string(st.message()));
+    } else if (sig == SIGTERM || sig == SIGINT) {
+      log(Level::kInfo, "draining");
+      gw.value()->stop();
+      log(Level::kInfo, "stopped");
+      return kOk;
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a = parse_args(argc, argv);
+  if (!a.ok) {
+    usage();
+    return kInvalid;
+  }
+  if (a.command == "version") {
+    std::printf("apigw %s (abi %u.%u)\n", apigw_version(), apigw_abi_version() >> 16, apigw_abi_version() & 0xffff);
+    return kOk;
+  }
+  if (a.command == "validate") return cmd_validate(a);
+  if (a.command == "run") return cmd_run(a);
+  usage();
+  return kInvalid;
+}

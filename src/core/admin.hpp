@@ -1,0 +1,26 @@
+// The admin listener's routes (SPEC.md section 3): /healthz, /readyz, /metrics.
+// Served by the same HTTP stack as everything else, from a snapshot of its own.
+#pragma once
+
+#include <memory>
+
+#include "apigw/gateway.hpp"
+#include "core/snapshot.hpp"
+
+namespace apigw {
+
+struct GatewayStats {
+  uint64_t connections;
+  uint64_t active_requests;
+  uint64_t reloads_ok;
+  uint64_t reloads_failed;
+  uint64_t config_version;
+};
+GatewayStats gateway_stats(const Gateway& gw);
+
+// Without a token, the admin listener may only bind to a loopback address.
+Status validate_admin(const AdminOptions& admin);
+
+Result<std::shared_ptr<const Snapshot>> make_admin_snapshot(Gateway& gw);
+
+}  // namespace apigw

@@ -1,0 +1,235 @@
+#include "core/flow.hpp"
+
+#include "core/error_response.hpp"
+
+namespace apigw {
+namespace {
+
+// Arena cap per request: the head and body limits plus room for the answer.
+size_t arena_cap(const Limits& l) {
+  return size_t{l.max_header_bytes} * 4 + static_cast<size_t>(l.max_body_bytes) + (1u << 20);
+}
+
+// "{name}" placeholders in a static body take the path parameter's value.
+void substitute_params(std::pmr::string& out, std::string_view tmpl, const Exchange& ex) {
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    size_t open = tmpl.find('{', i);
+    size_t close = open == std::string_view::npos ? open : tmpl.find('}', open);
+    if (close == std::string_view::npos) {
+      out.append(tmpl.substr(i));
+      return;
+    }
+    out.append(tmpl.substr(i, open - i));
+    std::string_view name = tmpl.substr(open + 1, close - open - 1);
+    if (!name.empty() && name.front() == '*') name.remove_prefix(1);
+    bool known = false;
+    for (const auto& p : ex.params())
+      if (p.name == name) {
+        out.append(p.value);
+        known = true;
+      }
+    if (!known) out.append(tmpl.substr(open, close - open + 1));
+    i = close + 1;
+  }
+}
+
+}  // namespace
+
+Flow::Flow(FlowHost& host, std::shared_ptr<const Snapshot> snapshot,
+           std::shared_ptr<detail::ResumeQueue> queue, int64_t now_ns)
+    : Exchange(arena_cap(snapshot->limits)),
+      host_(host),
+      snapshot_(std::move(snapshot)),
+      queue_(std::move(queue)) {
+  start_ns_ = now_ns;
+  anchor_ = std::make_shared<detail::ExchangeAnchor>(this, queue_);
+}
+
+Flow::~Flow() {
+  if (anchor_) anchor_->detach();
+}
+
+void Flow::start() {
+  const Snapshot& s = *snapshot_;
+  router::Match m = s.table.match(request_.host, request_.method, request_.path, request_.headers);
+  if (m.kind == router::Match::Kind::kNotFound) {
+    fail_with(Status::http(404, "route_not_found", "no route matches this request"));
+  } else if (m.kind == router::Match::Kind::kMethodNotAllowed) {
+    fail_with(Status::http(405, "method_not_allowed", "the route does not allow this method"));
+    response_.headers.set("allow", m.allow);
+  } else {
+    route_ = &s.routes[m.route];
+    Exchange::route_.name = route_->name;
+    for (size_t i = 0; i < m.params.size; ++i)
+      params_.push_back({m.params.items[i].name, m.params.items[i].value});
+    if (!route_->enabled) {
+      fail_with(Status::http(503, "route_disabled", "this route is disabled"));
+      response_.headers.set("retry-after", "30");
+    }
+  }
+  run();
+}
+
+void Flow::body_complete() {
+  body_done_ = true;
+  if (stage_ == Stage::kAwaitBody && !paused_) run();
+}
+
+void Flow::apply(detail::ResumeAction&& action) {
+  if (!paused_) return;  // a token used twice, or for a phase that did not pause
+  paused_ = false;
+  Decision d = Decision::kContinue;
+  switch (action.kind) {
+    case detail::ResumeAction::Kind::kResume:
+      break;
+    case detail::ResumeAction::Kind::kRespond:
+      response_.status = action.reply.status;
+      response_.headers.clear();
+      for (auto& [k, v] : action.reply.headers) response_.headers.add(k, v);
+      response_.body.assign(action.reply.body);
+      d = Decision::kRespond;
+      break;
+    case detail::ResumeAction::Kind::kFail:
+      d = fail(std::move(action.status));
+      break;
+  }
+  if (handle(d)) run();
+}
+
+// Applies a phase's decision; false when the flow must wait.
+bool Flow::handle(Decision d) {
+  switch (d) {
+    case Decision::kContinue:
+      if (stage_ == Stage::kTarget) {
+        fail_with(Status(Code::kInternal, "the handler did not answer"));
+      } else if (stage_ == Stage::kResponse) {
+        --cursor_;
+      } else {
+        ++cursor_;
+      }
+      return true;
+    case Decision::kRespond:
+      if (stage_ == Stage::kResponse) {
+        --cursor_;
+      } else {
+        stage_ = Stage::kResponse;
+        cursor_ = ran_;
+      }
+      return true;
+    case Decision::kPause:
+      paused_ = true;
+      return false;
+    case Decision::kFail:
+      if (stage_ == Stage::kResponse) {
+        // A response phase failed: the error answer replaces the response;
+        // the phases still to run see it.
+        set_error_answer(failure_);
+        --cursor_;
+      } else {
+        fail_with(failure_);
+      }
+      return true;
+  }
+  return true;
+}
+
+void Flow::set_error_answer(const Status& status) {
+  response_.status = error_http_status(status);
+  response_.headers.clear();
+  response_.headers.add_view("content-type", "application/json");
+  response_.body.clear();
+  append_error_body(response_.body, status, request_id_);
+}
+
+void Flow::fail_with(Status status) {
+  const auto& policies = route_ ? route_->policies : std::vector<PolicyPtr>();
+  for (size_t i = 0; i < ran_ && i < policies.size(); ++i) policies[i]->on_error(*this, status);
+  set_error_answer(status);
+  failure_ = std::move(status);
+  stage_ = Stage::kResponse;
+  cursor_ = ran_;
+}
+
+Decision Flow::run_target() {
+  if (route_->respond) {
+    const StaticResponse& r = *route_->respond;
+    response_.status = r.status;
+    for (const auto& [k, v] : r.headers) response_.headers.add_view(k, v);
+    substitute_params(response_.body, r.body, *this);
+    return Decision::kRespond;
+  }
+  // Host code must not unwind into the data plane.
+  try {
+    return route_->handler(*this);
+  } catch (const std::exception& e) {
+    return fail(Status(Code::kInternal, std::string("handler threw: ") + e.what()));
+  } catch (...) {
+    return fail(Status(Code::kInternal, "handler threw"));
+  }
+}
+
+void Flow::run() {
+  // A resume while the walk is on the stack (a token used synchronously from
+  // inside a phase) must not re-enter it; the outer loop picks it up.
+  if (running_) return;
+  running_ = true;
+  static const std::vector<PolicyPtr> kNone;
+  const auto& policies = route_ ? route_->policies : kNone;
+  for (;;) {
+    Decision d = Decision::kContinue;
+    switch (stage_) {
+      case Stage::kRequest:
+        if (cursor_ == policies.size()) {
+          stage_ = Stage::kAwaitBody;
+          cursor_ = 0;
+          continue;
+        }
+        ran_ = cursor_ + 1;
+        d = policies[cursor_]->on_request(*this);
+        break;
+      case Stage::kAwaitBody:
+        if (!body_done_) {
+          running_ = false;
+          host_.on_flow_wants_body(*this);
+          return;
+        }
+        stage_ = Stage::kRequestBody;
+        continue;
+      case Stage::kRequestBody:
+        if (cursor_ == policies.size()) {
+          stage_ = Stage::kTarget;
+          continue;
+        }
+        d = policies[cursor_]->on_request_body(*this);
+        break;
+      case Stage::kTarget:
+        d = run_target();
+        break;
+      case Stage::kResponse:
+        if (cursor_ == 0) {
+          stage_ = Stage::kDone;
+          running_ = false;
+          host_.on_flow_answer(*this);
+          return;
+        }
+        d = policies[cursor_ - 1]->on_response(*this);
+        break;
+      case Stage::kDone:
+        running_ = false;
+        return;
+    }
+    if (!handle(d)) {
+      running_ = false;
+      return;
+    }
+  }
+}
+
+void Flow::log() noexcept {
+  if (logged_ || !route_) return;
+  logged_ = true;
+  for (size_t i = ran_; i > 0; --i) route_->policies[i - 1]->on_log(*this);
+}
+
+}  // namespace apigw

@@ -1,0 +1,76 @@
+// Flow: one exchange walking through the phases of docs/lifecycle.md.
+//
+//   route -> on_request* -> (body) -> on_request_body* -> target
+//         -> on_response* (reverse) -> answer -> on_log*
+//
+// A phase that pauses stops the walk; the worker resumes it later from the
+// ResumeQueue. The connection (FlowHost) feeds the body, writes the answer and
+// ends the flow.
+#pragma once
+
+#include <memory>
+
+#include "apigw/exchange.hpp"
+#include "core/resume_queue.hpp"
+#include "core/snapshot.hpp"
+
+namespace apigw {
+
+class Flow;
+
+class FlowHost {
+ public:
+  virtual ~FlowHost() = default;
+  // The answer is final: write it.
+  virtual void on_flow_answer(Flow& flow) = 0;
+  // The flow waits for the rest of the request body.
+  virtual void on_flow_wants_body(Flow& flow) = 0;
+  // A paused flow moved on (worker, after apply): write, go on parsing.
+  virtual void on_flow_settled() = 0;
+};
+
+class Flow final : public Exchange {
+ public:
+  Flow(FlowHost& host, std::shared_ptr<const Snapshot> snapshot,
+       std::shared_ptr<detail::ResumeQueue> queue, int64_t now_ns);
+  ~Flow();
+
+  // The head is parsed: match the route, run on_request phases.
+  void start();
+  // The whole body has arrived.
+  void body_complete();
+  // A paused phase was resumed (loop thread).
+  void apply(detail::ResumeAction&& action);
+  // The answer was handed to the transport: run on_log phases.
+  void log() noexcept;
+
+  bool answered() const noexcept { return stage_ == Stage::kDone; }
+  bool body_done() const noexcept { return body_done_; }
+  bool paused() const noexcept { return paused_; }
+  const Snapshot& snapshot() const noexcept { return *snapshot_; }
+  FlowHost& host() const noexcept { return host_; }
+
+
+ private:
+  enum class Stage : uint8_t { kRequest, kAwaitBody, kRequestBody, kTarget, kResponse, kDone };
+
+  void run();
+  bool handle(Decision d);
+  Decision run_target();
+  void fail_with(Status status);
+  void set_error_answer(const Status& status);
+
+  FlowHost& host_;
+  std::shared_ptr<const Snapshot> snapshot_;
+  std::shared_ptr<detail::ResumeQueue> queue_;
+  const CompiledRoute* route_ = nullptr;
+  Stage stage_ = Stage::kRequest;
+  size_t cursor_ = 0;  // next policy (request stages) or policies left (response stage)
+  size_t ran_ = 0;     // policies whose on_request ran: their response phases run too
+  bool body_done_ = false;
+  bool paused_ = false;
+  bool running_ = false;
+  bool logged_ = false;
+};
+
+}  // namespace apigw

@@ -1,0 +1,213 @@
+// Gateway: listeners bound once, N workers, snapshots swapped on reload.
+#include "apigw/gateway.hpp"
+
+#include <mutex>
+#include <thread>
+
+#include "core/admin.hpp"
+#include "core/builder_state.hpp"
+#include "core/worker.hpp"
+#include "net/listen_socket.hpp"
+
+namespace apigw {
+
+struct Gateway::Impl {
+  uint32_t workers = 1;
+  std::vector<ListenerOptions> listeners;
+  AdminOptions admin;
+  std::shared_ptr<SnapshotSource> source;
+  std::shared_ptr<SnapshotSource> admin_source;
+  ProcessCounters counters;
+  std::vector<std::vector<int>> fds;  // [worker][listener]
+  std::vector<int> admin_fds;
+  std::vector<std::string> bound;
+  std::vector<std::unique_ptr<Worker>> running;
+  std::vector<std::thread> threads;
+  std::mutex mu;  // start/stop/reload
+  std::atomic<bool> ready{false};
+  std::atomic<bool> draining{false};
+  std::atomic<bool> started{false};
+  bool stop_sent = false;
+  std::atomic<uint64_t> next_version{1};
+  std::atomic<uint64_t> reloads_ok{0};
+  std::atomic<uint64_t> reloads_failed{0};
+  std::function<void()> on_stopped;
+  int64_t drain_default_ms = 10000;
+
+  Status bind_all(size_t worker_count);
+};
+
+Status Gateway::Impl::bind_all(size_t worker_count) {
+  fds.assign(worker_count, {});
+  bound.clear();
+  for (const ListenerOptions& l : listeners) {
+    auto r = net::bind_listeners(l.address, worker_count);
+    if (!r) {
+      for (auto& v : fds) net::close_fds(v);
+      return r.status();
+    }
+    bound.push_back(net::socket_address(r.value()[0]));
+    for (size_t w = 0; w < worker_count; ++w) fds[w].push_back(r.value()[w]);
+  }
+  if (!admin.address.empty()) {
+    auto r = net::bind_listeners(admin.address, 1);
+    if (!r) {
+      for (auto& v : fds) net::close_fds(v);
+      return r.status();
+    }
+    admin_fds = r.value();
+    bound.push_back(net::socket_address(admin_fds[0]));
+  }
+  return Status();
+}
+
+Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
+  auto impl = std::make_unique<Gateway::Impl>();
+  auto snap = Snapshot::compile(*this, impl->next_version.fetch_add(1));
+  if (!snap) return snap.status();
+  if (!state_->admin.address.empty()) {
+    if (Status st = validate_admin(state_->admin); !st) return st;
+  }
+  impl->workers = state_->workers;
+  impl->listeners = state_->listeners;
+  impl->admin = state_->admin;
+  impl->counters.max_connections = state_->limits.max_connections;
+  impl->drain_default_ms = state_->limits.drain_timeout_ms;
+  impl->source = std::make_shared<SnapshotSource>(std::move(snap.value()));
+  auto gw = std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
+  if (!gw->impl_->admin.address.empty()) {
+    auto admin = make_admin_snapshot(*gw);
+    if (!admin) return admin.status();
+    gw->impl_->admin_source = std::make_shared<SnapshotSource>(std::move(admin.value()));
+  }
+  return gw;
+}
+
+Gateway::Gateway(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Gateway::~Gateway() {
+  stop(0);
+  for (auto& v : impl_->fds) net::close_fds(v);
+  net::close_fds(impl_->admin_fds);
+}
+
+Status Gateway::start() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (impl_->started.exchange(true)) return Status(Code::kFailedPrecondition, "the gateway is already running");
+  if (Status st = impl_->bind_all(impl_->workers); !st) {
+    impl_->started = false;
+    return st;
+  }
+  for (uint32_t i = 0; i < impl_->workers; ++i) {
+    auto w = std::make_unique<Worker>(impl_->source, impl_->admin_source, impl_->counters, nullptr);
+    std::vector<int> admin = i == 0 ? impl_->admin_fds : std::vector<int>();
+    if (i == 0) impl_->admin_fds.clear();
+    Status st = w->listen(impl_->fds[i], admin);
+    impl_->fds[i].clear();
+    if (!st) return st;
+    impl_->running.push_back(std::move(w));
+  }
+  for (auto& w : impl_->running) impl_->threads.emplace_back([worker = w.get()] { worker->run(); });
+  impl_->ready = true;
+  return Status();
+}
+
+Status Gateway::run() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->started.exchange(true)) return Status(Code::kFailedPrecondition, "the gateway is already running");
+    if (Status st = impl_->bind_all(1); !st) {
+      impl_->started = false;
+      return st;
+    }
+    auto w = std::make_unique<Worker>(impl_->source, impl_->admin_source, impl_->counters, nullptr);
+    Status st = w->listen(impl_->fds[0], impl_->admin_fds);
+    impl_->fds[0].clear();
+    impl_->admin_fds.clear();
+    if (!st) return st;
+    impl_->running.push_back(std::move(w));
+    impl_->ready = true;
+  }
+  impl_->running[0]->run();
+  return Status();
+}
+
+Status Gateway::attach(uv_loop_t* loop) {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  if (!loop) return Status(Code::kInvalidArgument, "attach: loop is null");
+  if (impl_->started.exchange(true)) return Status(Code::kFailedPrecondition, "the gateway is already running");
+  if (Status st = impl_->bind_all(1); !st) {
+    impl_->started = false;
+    return st;
+  }
+  auto w = std::make_unique<Worker>(impl_->source, impl_->admin_source, impl_->counters, loop);
+  w->on_stopped([this] {
+    if (impl_->on_stopped) impl_->on_stopped();
+  });
+  Status st = w->listen(impl_->fds[0], impl_->admin_fds);
+  impl_->fds[0].clear();
+  impl_->admin_fds.clear();
+  if (!st) return st;
+  impl_->running.push_back(std::move(w));
+  impl_->ready = true;
+  return Status();
+}
+
+void Gateway::on_stopped(std::function<void()> callback) { impl_->on_stopped = std::move(callback); }
+
+void Gateway::stop(int64_t drain_ms) {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (!impl_->started || impl_->stop_sent) return;
+    impl_->stop_sent = true;
+    if (drain_ms < 0) drain_ms = impl_->drain_default_ms;
+    impl_->draining = true;
+    impl_->ready = false;
+    for (auto& w : impl_->running) w->request_stop(drain_ms);
+    threads.swap(impl_->threads);
+  }
+  // Workers on threads of their own are joined; run() returns by itself;
+  // an attached worker finishes on the host's loop.
+  for (auto& t : threads)
+    if (t.joinable() && t.get_id() != std::this_thread::get_id()) t.join();
+}
+
+Status Gateway::reload(const GatewayBuilder& builder) {
+  const GatewayBuilder::State& s = builder.state();
+  auto refuse = [this](std::string why) {
+    impl_->reloads_failed.fetch_add(1);
+    return Status(Code::kFailedPrecondition, std::move(why));
+  };
+  if (s.workers != impl_->workers) return refuse("changing workers needs a restart");
+  if (s.listeners.size() != impl_->listeners.size()) return refuse("changing listeners needs a restart");
+  for (size_t i = 0; i < s.listeners.size(); ++i)
+    if (s.listeners[i].address != impl_->listeners[i].address)
+      return refuse("changing listener addresses needs a restart");
+  if (s.admin.address != impl_->admin.address) return refuse("changing the admin address needs a restart");
+  auto snap = Snapshot::compile(builder, impl_->next_version.fetch_add(1));
+  if (!snap) {
+    impl_->reloads_failed.fetch_add(1);
+    return snap.status();
+  }
+  impl_->source->store(std::move(snap.value()));
+  impl_->reloads_ok.fetch_add(1);
+  return Status();
+}
+
+std::vector<std::string> Gateway::bound_addresses() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->bound;
+}
+
+uint64_t Gateway::active_requests() const noexcept { return impl_->counters.active_requests.load(); }
+bool Gateway::ready() const noexcept { return impl_->ready.load(); }
+bool Gateway::draining() const noexcept { return impl_->draining.load(); }
+
+GatewayStats gateway_stats(const Gateway& gw) {
+  const Gateway::Impl& i = const_cast<Gateway&>(gw).impl();
+  return {i.counters.connections.load(), i.counters.active_requests.load(), i.reloads_ok.load(),
+          i.reloads_failed.load(), i.source->load()->version};
+}
+
+}  // namespace apigw

@@ -1,0 +1,98 @@
+// GatewayBuilder: collects options; validate() checks them as a whole.
+#include <set>
+
+#include "core/builder_state.hpp"
+#include "router/route_table.hpp"
+
+namespace apigw {
+
+GatewayBuilder::GatewayBuilder() : state_(std::make_unique<State>()) {}
+GatewayBuilder::~GatewayBuilder() = default;
+GatewayBuilder::GatewayBuilder(GatewayBuilder&&) noexcept = default;
+GatewayBuilder& GatewayBuilder::operator=(GatewayBuilder&&) noexcept = default;
+
+GatewayBuilder& GatewayBuilder::workers(uint32_t n) {
+  state_->workers = n;
+  return *this;
+}
+GatewayBuilder& GatewayBuilder::limits(const Limits& limits) {
+  state_->limits = limits;
+  return *this;
+}
+GatewayBuilder& GatewayBuilder::listener(ListenerOptions options) {
+  state_->listeners.push_back(std::move(options));
+  return *this;
+}
+GatewayBuilder& GatewayBuilder::admin(AdminOptions options) {
+  state_->admin = std::move(options);
+  return *this;
+}
+GatewayBuilder& GatewayBuilder::handler(std::string name, Handler handler) {
+  state_->handlers[std::move(name)] = std::move(handler);
+  return *this;
+}
+GatewayBuilder& GatewayBuilder::policy(std::string name, PolicyPtr policy) {
+  state_->policies[std::move(name)] = std::move(policy);
+  return *this;
+}
+GatewayBuilder& GatewayBuilder::route(RouteOptions options) {
+  state_->routes.push_back(std::move(options));
+  return *this;
+}
+GatewayBuilder& GatewayBuilder::clock(std::shared_ptr<const Clock> clock) {
+  state_->clock = std::move(clock);
+  return *this;
+}
+
+namespace {
+
+Status invalid(std::string message) { return Status(Code::kInvalidArgument, std::move(message)); }
+
+Status validate_route(const GatewayBuilder::State& s, const RouteOptions& r, size_t index) {
+  std::string where = "route " + std::to_string(index) + (r.name.empty() ? "" : " (\"" + r.name + "\")");
+  int targets = (r.respond ? 1 : 0) + (r.handler.empty() ? 0 : 1) + (r.upstream.empty() ? 0 : 1);
+  if (targets != 1) return invalid(where + ": needs exactly one of respond, handler, upstream");
+  if (!r.upstream.empty()) return Status(Code::kUnimplemented, where + ": upstream targets are not supported yet");
+  if (!r.handler.empty() && r.handler != "echo" && !s.handlers.count(r.handler))
+    return invalid(where + ": unknown handler \"" + r.handler + "\"");
+  if (r.respond && (r.respond->status < 100 || r.respond->status > 599))
+    return invalid(where + ": respond status must be 100..599");
+  for (const auto& p : r.policies)
+    if (!s.policies.count(p)) return invalid(where + ": unknown policy \"" + p + "\"");
+  if (r.match.path.empty() == r.match.path_prefix.empty())
+    return invalid(where + ": needs exactly one of match.path, match.path_prefix");
+  if (!r.match.path.empty()) {
+    if (Status st = router::validate_pattern(r.match.path); !st) return std::move(st).with_context(where);
+  } else if (r.match.path_prefix.front() != '/') {
+    return invalid(where + ": path_prefix must start with '/'");
+  }
+  return Status();
+}
+
+}  // namespace
+
+Status GatewayBuilder::validate() const {
+  const State& s = *state_;
+  if (s.workers < 1 || s.workers > 256) return invalid("workers must be 1..256");
+  if (s.listeners.empty()) return invalid("at least one listener is needed");
+  std::set<std::string> names;
+  for (const auto& l : s.listeners) {
+    if (l.address.empty()) return invalid("listener \"" + l.name + "\": address is empty");
+    if (!l.name.empty() && !names.insert(l.name).second)
+      return invalid("duplicate listener name \"" + l.name + "\"");
+  }
+  if (s.limits.max_header_bytes < 256) return invalid("limits.max_header_bytes must be at least 256");
+  if (s.limits.max_uri_bytes < 16) return invalid("limits.max_uri_bytes must be at least 16");
+  if (s.limits.max_headers < 1) return invalid("limits.max_headers must be at least 1");
+  if (s.limits.max_connections < 1) return invalid("limits.max_connections must be at least 1");
+  names.clear();
+  for (size_t i = 0; i < s.routes.size(); ++i) {
+    const auto& r = s.routes[i];
+    if (!r.name.empty() && !names.insert(r.name).second)
+      return invalid("duplicate route name \"" + r.name + "\"");
+    if (Status st = validate_route(s, r, i); !st) return st;
+  }
+  return Status();
+}
+
+}  // namespace apigw

@@ -1,0 +1,64 @@
+// ResumeQueue: the one path by which other threads reach a worker.
+//
+// ResumeTokens push actions here from any thread; the worker drains the queue
+// on its loop (woken through uv_async_send, or by the test driver). An
+// ExchangeAnchor is the weak link from a token to its exchange: the worker
+// clears it when the exchange ends, so a late resume is dropped.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "apigw/exchange.hpp"
+
+namespace apigw {
+
+class Flow;
+
+namespace detail {
+
+class ResumeQueue;
+
+class ExchangeAnchor {
+ public:
+  ExchangeAnchor(Flow* flow, std::shared_ptr<ResumeQueue> queue) : flow_(flow), queue_(std::move(queue)) {}
+  // Loop thread only.
+  Flow* flow() const noexcept { return flow_; }
+  void detach() noexcept { flow_ = nullptr; }
+  ResumeQueue& queue() const noexcept { return *queue_; }
+
+ private:
+  Flow* flow_;
+  std::shared_ptr<ResumeQueue> queue_;
+};
+
+struct ResumeAction {
+  enum class Kind : uint8_t { kResume, kRespond, kFail };
+  Kind kind = Kind::kResume;
+  std::shared_ptr<ExchangeAnchor> anchor;
+  Reply reply;
+  Status status;
+};
+
+class ResumeQueue {
+ public:
+  explicit ResumeQueue(std::function<void()> wake) : wake_(std::move(wake)) {}
+
+  // Any thread. Dropped once the worker has shut the queue.
+  void push(ResumeAction action);
+  // Loop thread: takes everything queued so far.
+  std::vector<ResumeAction> take();
+  // Loop thread, on shutdown: later pushes are dropped.
+  void shut();
+
+ private:
+  std::mutex mu_;
+  std::vector<ResumeAction> items_;
+  std::function<void()> wake_;
+  bool shut_ = false;
+};
+
+}  // namespace detail
+}  // namespace apigw

@@ -1,0 +1,44 @@
+#include "core/snapshot.hpp"
+
+#include "core/builder_state.hpp"
+#include "core/echo_handler.hpp"
+
+namespace apigw {
+
+Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& builder, uint64_t version) {
+  if (Status st = builder.validate(); !st) return st;
+  const GatewayBuilder::State& s = builder.state();
+  auto snap = std::make_shared<Snapshot>();
+  snap->limits = s.limits;
+  snap->clock = s.clock ? s.clock : SystemClock::instance();
+  snap->version = version;
+
+  std::vector<router::RouteSpec> specs;
+  specs.reserve(s.routes.size());
+  for (const RouteOptions& r : s.routes) {
+    router::RouteSpec spec;
+    spec.hosts = r.match.hosts;
+    spec.is_prefix = r.match.path.empty();
+    spec.path = spec.is_prefix ? r.match.path_prefix : r.match.path;
+    spec.methods = r.match.methods;
+    spec.headers = r.match.headers;
+    specs.push_back(std::move(spec));
+
+    CompiledRoute c;
+    c.name = r.name;
+    for (const auto& p : r.policies) c.policies.push_back(s.policies.find(p)->second);
+    c.respond = r.respond;
+    if (!r.handler.empty()) {
+      auto h = s.handlers.find(r.handler);
+      c.handler = h != s.handlers.end() ? h->second : Handler(echo_handler);
+    }
+    c.enabled = r.enabled;
+    snap->routes.push_back(std::move(c));
+  }
+  auto table = router::RouteTable::build(specs);
+  if (!table) return table.status();
+  snap->table = std::move(table.value());
+  return std::shared_ptr<const Snapshot>(std::move(snap));
+}
+
+}  // namespace apigw

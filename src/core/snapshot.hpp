@@ -1,0 +1,37 @@
+// Snapshot: the immutable running configuration that requests read.
+//
+// Built and checked once per (re)load; a request keeps the snapshot it
+// started with, so a reload never changes a request in flight.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "apigw/gateway.hpp"
+#include "router/route_table.hpp"
+
+namespace apigw {
+
+struct CompiledRoute {
+  std::string name;
+  std::vector<PolicyPtr> policies;
+  std::optional<StaticResponse> respond;
+  Handler handler;  // set when the target is a handler
+  bool enabled = true;
+};
+
+struct Snapshot {
+  Limits limits;
+  router::RouteTable table;
+  std::vector<CompiledRoute> routes;
+  std::shared_ptr<const Clock> clock;
+  uint64_t version = 0;
+
+  // Checks the builder and compiles it. Never throws.
+  static Result<std::shared_ptr<const Snapshot>> compile(const GatewayBuilder& builder, uint64_t version);
+};
+
+}  // namespace apigw

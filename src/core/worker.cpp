@@ -1,0 +1,139 @@
+#include "core/worker.hpp"
+
+#include <unistd.h>
+
+#include "net/tcp_connection.hpp"
+
+namespace apigw {
+
+Worker::Worker(std::shared_ptr<SnapshotSource> source, std::shared_ptr<SnapshotSource> admin_source,
+               ProcessCounters& counters, uv_loop_t* loop)
+    : loop_(loop ? loop : &own_loop_),
+      owns_loop_(loop == nullptr),
+      counters_(counters),
+      queue_(std::make_shared<detail::ResumeQueue>([this] { uv_async_send(&async_); })),
+      context_(std::move(source), queue_, &counters.active_requests),
+      admin_context_(admin_source ? std::move(admin_source) : nullptr, queue_, &counters.active_requests),
+      read_buffer_(new char[kReadBufferSize]) {
+  if (owns_loop_) uv_loop_init(&own_loop_);
+  uv_async_init(loop_, &async_, on_async);
+  async_.data = this;
+  uv_timer_init(loop_, &drain_timer_);
+  drain_timer_.data = this;
+  handles_open_ = 2;
+}
+
+Worker::~Worker() {
+  if (owns_loop_) {
+    // Close whatever is left (a worker that never ran) and let the closes finish.
+    if (!finished_) {
+      queue_->shut();
+      for (Listener* l : listeners_)
+        uv_close(reinterpret_cast<uv_handle_t*>(&l->tcp), [](uv_handle_t* h) { delete reinterpret_cast<Listener*>(h); });
+      uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
+      uv_run(loop_, UV_RUN_DEFAULT);
+    }
+    uv_loop_close(&own_loop_);
+  }
+}
+
+Status Worker::listen(const std::vector<int>& fds, const std::vector<int>& admin_fds) {
+  auto add_listener = [this](int fd, WorkerContext* ctx) -> Status {
+    auto* l = new Listener{{}, this, ctx};
+    uv_tcp_init(loop_, &l->tcp);
+    listeners_.push_back(l);
+    ++handles_open_;
+    if (int rc = uv_tcp_open(&l->tcp, fd); rc != 0) {
+      ::close(fd);
+      return Status(Code::kInternal, std::string("uv_tcp_open: ") + uv_strerror(rc));
+    }
+    if (int rc = uv_listen(reinterpret_cast<uv_stream_t*>(&l->tcp), 1024, on_connection); rc != 0)
+      return Status(Code::kInternal, std::string("uv_listen: ") + uv_strerror(rc));
+    return Status();
+  };
+  for (int fd : fds)
+    if (Status st = add_listener(fd, &context_); !st) return st;
+  for (int fd : admin_fds)
+    if (Status st = add_listener(fd, &admin_context_); !st) return st;
+  return Status();
+}
+
+void Worker::run() { uv_run(loop_, UV_RUN_DEFAULT); }
+
+void Worker::on_connection(uv_stream_t* server, int status) {
+  if (status != 0) return;
+  auto* l = reinterpret_cast<Listener*>(server);
+  TcpConnection::accept(server, *l->worker, *l->context);
+}
+
+void Worker::request_stop(int64_t drain_ms) {
+  drain_ms_.store(drain_ms, std::memory_order_relaxed);
+  stop_requested_.store(true, std::memory_order_release);
+  uv_async_send(&async_);
+}
+
+void Worker::on_async(uv_async_t* a) {
+  auto* w = static_cast<Worker*>(a->data);
+  w->drain_queue();
+  if (w->stop_requested_.load(std::memory_order_acquire) && !w->stopping_) w->begin_stop();
+}
+
+void Worker::drain_queue() {
+  for (auto& action : queue_->take()) {
+    Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
+    if (!flow) continue;  // the exchange ended meanwhile
+    FlowHost& host = flow->host();
+    flow->apply(std::move(action));
+    host.on_flow_settled();
+  }
+}
+
+void Worker::begin_stop() {
+  stopping_ = true;
+  context_.draining = admin_context_.draining = true;
+  std::vector<Listener*> closing;
+  closing.swap(listeners_);
+  for (Listener* l : closing) {
+    uv_close(reinterpret_cast<uv_handle_t*>(&l->tcp), [](uv_handle_t* h) {
+      auto* l = reinterpret_cast<Listener*>(h);
+      Worker* w = l->worker;
+      delete l;
+      --w->handles_open_;
+      w->maybe_finish();
+    });
+  }
+  // Copy: draining may close (and remove) connections as we go.
+  std::vector<TcpConnection*> open(connections_.begin(), connections_.end());
+  for (TcpConnection* c : open) c->http().begin_drain();
+  int64_t ms = drain_ms_.load(std::memory_order_relaxed);
+  uv_timer_start(&drain_timer_, on_drain_timer, static_cast<uint64_t>(ms < 0 ? 0 : ms), 0);
+  maybe_finish();
+}
+
+void Worker::on_drain_timer(uv_timer_t* t) {
+  auto* w = static_cast<Worker*>(t->data);
+  std::vector<TcpConnection*> open(w->connections_.begin(), w->connections_.end());
+  for (TcpConnection* c : open) c->close();
+}
+
+void Worker::remove(TcpConnection* c) {
+  connections_.erase(c);
+  if (stopping_) maybe_finish();
+}
+
+void Worker::maybe_finish() {
+  if (!stopping_ || finished_ || !connections_.empty() || !listeners_.empty()) return;
+  if (handles_open_ > 2) return;  // listeners still closing
+  finished_ = true;
+  queue_->shut();
+  uv_timer_stop(&drain_timer_);
+  auto closed = [](uv_handle_t* h) {
+    auto* w = static_cast<Worker*>(h->data);
+    if (--w->handles_open_ == 0 && w->on_stopped_) w->on_stopped_();
+  };
+  uv_close(reinterpret_cast<uv_handle_t*>(&async_), closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), closed);
+}
+
+}  // namespace apigw

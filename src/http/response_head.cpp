@@ -1,0 +1,94 @@
+#include "http/response_head.hpp"
+
+#include <charconv>
+
+namespace apigw::http {
+
+std::string_view reason_phrase(int status) noexcept {
+  switch (status) {
+    case 100: return "Continue";
+    case 101: return "Switching Protocols";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 206: return "Partial Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 414: return "URI Too Long";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return "Unknown";
+  }
+}
+
+namespace {
+bool is_framing(std::string_view name) {
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "connection") || iequals(name, "keep-alive");
+}
+
+// A CR, LF or NUL from a handler would split the response: such a field is dropped.
+bool is_safe(std::string_view s) {
+  for (char c : s)
+    if (c == '\r' || c == '\n' || c == '\0') return false;
+  return true;
+}
+
+void append_number(std::pmr::string& out, uint64_t n) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, static_cast<size_t>(r.ptr - buf));
+}
+}  // namespace
+
+void append_response_head(std::pmr::string& out, const Response& response, const HeadOptions& o) {
+  int status = response.status;
+  out += "HTTP/1.1 ";
+  append_number(out, static_cast<uint64_t>(status));
+  out.push_back(' ');
+  out += reason_phrase(status);
+  out += "\r\n";
+  bool has_date = false;
+  for (const Header& h : response.headers) {
+    if (is_framing(h.name) || h.name.empty() || !is_safe(h.name) || !is_safe(h.value)) continue;
+    if (iequals(h.name, "date")) has_date = true;
+    out += h.name;
+    out += ": ";
+    out += h.value;
+    out += "\r\n";
+  }
+  if (!has_date) out += o.date;
+  if (status_allows_body(status)) {
+    out += "content-length: ";
+    append_number(out, response.body.size());
+    out += "\r\n";
+  }
+  if (!o.keep_alive) {
+    out += "connection: close\r\n";
+  } else if (o.version_minor == 0) {
+    out += "connection: keep-alive\r\n";
+  }
+  out += "\r\n";
+}
+
+}  // namespace apigw::http

@@ -1,0 +1,252 @@
+#include "http/server_connection.hpp"
+
+#include "core/error_response.hpp"
+#include "http/response_head.hpp"
+
+namespace apigw::http {
+
+ServerConnection::ServerConnection(Transport& transport, WorkerContext& worker)
+    : transport_(transport), worker_(worker), parser_(worker.snapshot()->limits, *this) {
+  set_timer(Timer::kIdle);
+}
+
+ServerConnection::~ServerConnection() {
+  if (flow_) worker_.active_requests->fetch_sub(1, std::memory_order_relaxed);
+}
+
+// Parsing
+
+Request& ServerConnection::on_message_begin() {
+  const auto& snapshot = worker_.snapshot();
+  parser_.set_limits(snapshot->limits);
+  flow_ = std::make_unique<Flow>(*this, snapshot, worker_.queue(), worker_.now_ns());
+  flow_->request().client_ip = transport_.peer_ip();
+  worker_.active_requests->fetch_add(1, std::memory_order_relaxed);
+  head_done_ = message_done_ = sent_continue_ = false;
+  set_timer(Timer::kHeader);
+  return flow_->request();
+}
+
+void ServerConnection::on_head_complete() {
+  head_done_ = true;
+  set_timer(Timer::kNone);
+  flow_->start();
+}
+
+void ServerConnection::on_body(std::string_view chunk) {
+  flow_->request().body.append(chunk);
+  if (timer_ == Timer::kBody) set_timer(Timer::kBody);  // between body bytes
+}
+
+void ServerConnection::on_message_complete() {
+  message_done_ = true;
+  keep_alive_ = keep_alive_ && parser_.keep_alive();
+  if (timer_ == Timer::kBody) set_timer(Timer::kNone);
+  flow_->body_complete();
+}
+
+void ServerConnection::on_read(const char* data, size_t len) {
+  if (closing_) return;
+  if (!pending_.empty() || (parser_paused_ && flow_)) {
+    // Still answering an earlier request: keep the bytes, stop reading.
+    pending_.append(data, len);
+    transport_.pause_reading();
+    return;
+  }
+  if (timer_ == Timer::kIdle) set_timer(Timer::kNone);
+  process(data, len);
+  if (!closing_ && !flow_ && pending_.empty()) set_timer(Timer::kIdle);
+}
+
+void ServerConnection::process(const char* data, size_t len) {
+  in_process_ = true;
+  while (len > 0 && !closing_) {
+    if (parser_paused_) {
+      if (flow_ && !flow_->answered()) break;  // an async answer is outstanding
+      if (transport_.write_pending()) break;   // the client is not reading: stop too
+      end_flow();
+      if (!keep_alive_) {
+        close();
+        break;
+      }
+      parser_.resume();
+      parser_paused_ = false;
+    }
+    RequestParser::State state;
+    size_t n;
+    try {
+      n = parser_.feed(data, len, &state);
+    } catch (const std::bad_alloc&) {
+      // The request's arena cap was hit.
+      in_process_ = false;
+      protocol_error(431, "request too large for its memory budget");
+      return;
+    }
+    data += n;
+    len -= n;
+    if (state == RequestParser::State::kError) {
+      in_process_ = false;
+      protocol_error(parser_.error_status(), parser_.error_reason());
+      return;
+    }
+    if (state == RequestParser::State::kPaused) parser_paused_ = true;
+  }
+  in_process_ = false;
+  if (closing_) return;
+  if (len > 0) {
+    pending_.append(data, len);
+    transport_.pause_reading();
+  }
+  // The last request's answer may already be out: release it now.
+  if (parser_paused_ && flow_ && flow_->answered() && !transport_.write_pending()) {
+    end_flow();
+    if (!keep_alive_) {
+      close();
+      return;
+    }
+    parser_.resume();
+    parser_paused_ = false;
+  }
+}
+
+// Bytes that arrived while an answer was outstanding.
+void ServerConnection::continue_pending() {
+  if (closing_ || in_process_) return;
+  if (parser_paused_ && flow_ && (!flow_->answered() || transport_.write_pending())) return;
+  std::string bytes;
+  bytes.swap(pending_);
+  if (!bytes.empty()) {
+    process(bytes.data(), bytes.size());
+  } else if (parser_paused_ && flow_ && flow_->answered()) {
+    process("", 0);
+  }
+  // process() may have parked some bytes again; otherwise read on.
+  if (closing_) return;
+  if (!pending_.empty()) return;
+  if (parser_paused_ && flow_) {
+    end_flow();
+    if (!keep_alive_) return close();
+    parser_.resume();
+    parser_paused_ = false;
+  }
+  transport_.resume_reading();
+  if (!flow_) set_timer(Timer::kIdle);
+}
+
+// Answers
+
+void ServerConnection::on_flow_wants_body(Flow& flow) {
+  set_timer(Timer::kBody);
+  // The head has passed every on_request check: now invite the body.
+  const Request& r = flow.request();
+  if (!sent_continue_ && r.version_minor >= 1 && iequals(r.headers.get("expect"), "100-continue")) {
+    sent_continue_ = true;
+    std::string_view line = "HTTP/1.1 100 Continue\r\n\r\n";
+    transport_.write(&line, 1);
+  }
+}
+
+void ServerConnection::on_flow_answer(Flow& flow) {
+  // An answer before the whole request arrived ends the connection: the
+  // rest of the body would otherwise be read as the next request.
+  if ((!message_done_ && parser_.has_body()) || worker_.draining) keep_alive_ = false;
+  write_answer(flow);
+  flow.log();
+}
+
+void ServerConnection::write_answer(Flow& flow) {
+  const Request& req = flow.request();
+  Response& res = flow.response();
+  bool head = req.method == std::string_view("HEAD");
+  std::pmr::string out(&flow.arena());
+  out.reserve(256 + res.headers.size() * 48);
+  append_response_head(out, res, {head, keep_alive_, req.version_minor, worker_.date_header()});
+  std::string_view bufs[2] = {out, res.body};
+  size_t count = (head || !status_allows_body(res.status) || res.body.empty()) ? 1 : 2;
+  transport_.write(bufs, count);
+}
+
+void ServerConnection::on_flow_settled() {
+  if (flow_ && flow_->answered() && !in_process_) continue_pending();
+}
+
+void ServerConnection::on_write_done() { continue_pending(); }
+
+void ServerConnection::end_flow() {
+  if (!flow_) return;
+  flow_.reset();
+  worker_.active_requests->fetch_sub(1, std::memory_order_relaxed);
+}
+
+void ServerConnection::protocol_error(int status, std::string_view reason) {
+  if (closing_) return;
+  // Once the stream is not trustworthy, answer (if no answer went out yet) and close.
+  keep_alive_ = false;
+  bool answered = flow_ && flow_->answered();
+  if (!answered) {
+    Arena arena(64 * 1024);
+    Response res(arena);
+    res.status = status;
+    res.headers.add_view("content-type", "application/json");
+    Status st = Status::http(status, status == 431   ? "header_fields_too_large"
+                                     : status == 414 ? "uri_too_long"
+                                     : status == 413 ? "payload_too_large"
+                                     : status == 408 ? "request_timeout"
+                                                     : "bad_request",
+                             std::string(reason));
+    append_error_body(res.body, st, {});
+    std::pmr::string out(&arena);
+    append_response_head(out, res, {false, false, 1, worker_.date_header()});
+    std::string_view bufs[2] = {out, res.body};
+    transport_.write(bufs, 2);
+  }
+  close();
+}
+
+void ServerConnection::on_eof() {
+  // A client that half-closes after its last request still gets its answer.
+  if (flow_ && !flow_->answered() && message_done_) {
+    keep_alive_ = false;
+    return;
+  }
+  close();
+}
+
+void ServerConnection::on_timeout() {
+  switch (timer_) {
+    case Timer::kHeader:
+    case Timer::kBody:
+      timer_ = Timer::kNone;
+      protocol_error(408, "request timed out");
+      return;
+    case Timer::kIdle:
+    case Timer::kNone:
+      close();
+      return;
+  }
+}
+
+void ServerConnection::begin_drain() {
+  keep_alive_ = false;
+  if (idle() && !parser_.in_message()) close();
+}
+
+void ServerConnection::close() {
+  if (closing_) return;
+  closing_ = true;
+  set_timer(Timer::kNone);
+  transport_.close();
+}
+
+void ServerConnection::set_timer(Timer timer) {
+  timer_ = timer;
+  const Limits& l = worker_.snapshot()->limits;
+  switch (timer) {
+    case Timer::kNone: transport_.arm_timer(0); break;
+    case Timer::kIdle: transport_.arm_timer(l.idle_timeout_ms); break;
+    case Timer::kHeader: transport_.arm_timer(l.header_timeout_ms); break;
+    case Timer::kBody: transport_.arm_timer(l.body_timeout_ms); break;
+  }
+}
+
+}  // namespace apigw::http

@@ -1,0 +1,73 @@
+// ServerConnection: one client connection speaking HTTP/1.1, over a Transport.
+//
+// Requests are parsed and answered one at a time, in order: after each
+// message the parser stops until its answer has been handed to the transport,
+// so pipelined requests are answered in order and a slow handler holds back
+// (rather than buffers) what follows. Idle, it holds no request memory.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "core/flow.hpp"
+#include "core/worker_context.hpp"
+#include "http/request_parser.hpp"
+#include "net/transport.hpp"
+
+namespace apigw::http {
+
+class ServerConnection final : public RequestSink, public FlowHost {
+ public:
+  ServerConnection(Transport& transport, WorkerContext& worker);
+  ~ServerConnection() override;
+
+  // Transport events.
+  void on_read(const char* data, size_t len);
+  void on_eof();
+  void on_timeout();
+  void on_write_done();
+
+  // Stop keep-alive; close at once when idle.
+  void begin_drain();
+  bool idle() const noexcept { return !flow_ && pending_.empty(); }
+  bool closing() const noexcept { return closing_; }
+
+ private:
+  enum class Timer : uint8_t { kNone, kIdle, kHeader, kBody };
+
+  // RequestSink
+  Request& on_message_begin() override;
+  Arena& arena() override { return flow_->arena(); }
+  void on_head_complete() override;
+  void on_body(std::string_view chunk) override;
+  void on_message_complete() override;
+  // FlowHost
+  void on_flow_answer(Flow& flow) override;
+  void on_flow_wants_body(Flow& flow) override;
+  void on_flow_settled() override;
+
+  void process(const char* data, size_t len);
+  void continue_pending();
+  void protocol_error(int status, std::string_view reason);
+  void write_answer(Flow& flow);
+  void end_flow();
+  void close();
+  void set_timer(Timer timer);
+
+  Transport& transport_;
+  WorkerContext& worker_;
+  RequestParser parser_;
+  std::unique_ptr<Flow> flow_;
+  std::string pending_;  // unparsed bytes held while an answer is outstanding
+  Timer timer_ = Timer::kNone;
+  bool parser_paused_ = false;
+  bool message_done_ = false;
+  bool head_done_ = false;
+  bool keep_alive_ = true;
+  bool sent_continue_ = false;
+  bool closing_ = false;
+  bool in_process_ = false;
+};
+
+}  // namespace apigw::http

@@ -1,0 +1,233 @@
+#include "net/tcp_connection.hpp"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <string>
+
+#include "core/worker.hpp"
+
+namespace apigw {
+namespace {
+
+// Bytes that did not fit into the socket at once, with their write request.
+struct WriteReq {
+  uv_write_t req;
+  TcpConnection* conn;
+  std::string data;
+};
+
+// A connection that answered "close" still reads (and drops) what the client
+// sends for this long, so that unread bytes do not turn into a RST that
+// destroys the answer in flight.
+constexpr uint64_t kLingerMs = 2000;
+
+}  // namespace
+
+TcpConnection::TcpConnection(Worker& worker, WorkerContext& context) : worker_(worker), context_(context) {
+  uv_tcp_init(worker.loop(), &tcp_);
+  uv_timer_init(worker.loop(), &timer_);
+  tcp_.data = this;
+  timer_.data = this;
+  open_handles_ = 2;
+}
+
+TcpConnection::~TcpConnection() = default;
+
+void TcpConnection::accept(uv_stream_t* server, Worker& worker, WorkerContext& context) {
+  auto* c = new TcpConnection(worker, context);
+  if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp_)) != 0) {
+    c->abort_now();
+    return;
+  }
+  ProcessCounters& counters = worker.counters();
+  if (counters.connections.fetch_add(1, std::memory_order_relaxed) >= counters.max_connections ||
+      context.draining) {
+    counters.connections.fetch_sub(1, std::memory_order_relaxed);
+    c->abort_now();
+    return;
+  }
+  c->start();
+}
+
+void TcpConnection::start() {
+  worker_.add(this);
+  uv_tcp_nodelay(&tcp_, 1);
+  sockaddr_storage ss;
+  int len = sizeof ss;
+  if (uv_tcp_getpeername(&tcp_, reinterpret_cast<sockaddr*>(&ss), &len) == 0) {
+    if (ss.ss_family == AF_INET6)
+      uv_ip6_name(reinterpret_cast<sockaddr_in6*>(&ss), peer_ip_, sizeof peer_ip_);
+    else
+      uv_ip4_name(reinterpret_cast<sockaddr_in*>(&ss), peer_ip_, sizeof peer_ip_);
+  }
+  http_.emplace(*this, context_);
+  resume_reading();
+}
+
+// Never counted as a connection: closes the handles and frees.
+void TcpConnection::abort_now() {
+  closing_ = true;
+  lingering_ = true;  // no counters to release
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_handle_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_handle_closed);
+}
+
+void TcpConnection::on_handle_closed(uv_handle_t* h) {
+  auto* c = static_cast<TcpConnection*>(h->data);
+  if (--c->open_handles_ > 0) return;
+  delete c;
+}
+
+void TcpConnection::pause_reading() {
+  if (!reading_) return;
+  reading_ = false;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+}
+
+void TcpConnection::resume_reading() {
+  if (reading_ || (closing_ && !lingering_)) return;
+  reading_ = true;
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(&tcp_),
+      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+        // One read buffer per worker: every byte kept is copied out of it.
+        auto* c = static_cast<TcpConnection*>(h->data);
+        buf->base = c->worker_.read_buffer();
+        buf->len = Worker::kReadBufferSize;
+      },
+      on_read);
+}
+
+void TcpConnection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+  auto* c = static_cast<TcpConnection*>(s->data);
+  if (n == 0) return;
+  if (c->lingering_) {
+    if (n < 0) c->finish_close();
+    return;
+  }
+  if (c->closing_) return;
+  if (n < 0) {
+    if (n == UV_EOF) {
+      c->pause_reading();
+      c->http_->on_eof();
+    } else {
+      c->closing_ = true;
+      c->finish_close();
+    }
+    return;
+  }
+  c->http_->on_read(buf->base, static_cast<size_t>(n));
+}
+
+void TcpConnection::write(const std::string_view* bufs, size_t count) {
+  if (closing_ && lingering_) return;
+  uv_buf_t ub[4];
+  size_t total = 0;
+  for (size_t i = 0; i < count && i < 4; ++i) {
+    ub[i] = uv_buf_init(const_cast<char*>(bufs[i].data()), static_cast<unsigned>(bufs[i].size()));
+    total += bufs[i].size();
+  }
+  size_t done = 0;
+  if (writes_in_flight_ == 0) {
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), ub, static_cast<unsigned>(count));
+    if (n > 0) done = static_cast<size_t>(n);
+    else if (n != UV_EAGAIN && n != UV_ENOSYS) {
+      closing_ = true;
+      finish_close();
+      return;
+    }
+  }
+  if (done == total) return;
+  // Keep what is left: the caller's buffers die when this returns.
+  auto* w = new WriteReq{{}, this, {}};
+  w->data.reserve(total - done);
+  for (size_t i = 0; i < count; ++i) {
+    std::string_view b = bufs[i];
+    if (done >= b.size()) {
+      done -= b.size();
+      continue;
+    }
+    w->data.append(b.substr(done));
+    done = 0;
+  }
+  uv_buf_t rest = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+  ++writes_in_flight_;
+  if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &rest, 1, on_write) != 0) {
+    --writes_in_flight_;
+    delete w;
+    closing_ = true;
+    finish_close();
+  }
+}
+
+void TcpConnection::on_write(uv_write_t* req, int status) {
+  auto* w = reinterpret_cast<WriteReq*>(req);
+  TcpConnection* c = w->conn;
+  delete w;
+  --c->writes_in_flight_;
+  if (status != 0) {
+    c->closing_ = true;
+    if (c->writes_in_flight_ == 0) c->finish_close();
+    return;
+  }
+  if (c->writes_in_flight_ > 0) return;
+  if (c->closing_) {
+    c->finish_close();
+  } else {
+    c->http_->on_write_done();
+  }
+}
+
+void TcpConnection::arm_timer(uint64_t ms) {
+  if (ms == 0) {
+    uv_timer_stop(&timer_);
+    return;
+  }
+  uv_timer_start(&timer_, on_timer, ms, 0);
+}
+
+void TcpConnection::on_timer(uv_timer_t* t) {
+  auto* c = static_cast<TcpConnection*>(t->data);
+  if (c->lingering_) {
+    c->finish_close();
+    return;
+  }
+  c->http_->on_timeout();
+}
+
+void TcpConnection::close() {
+  if (closing_) return;
+  closing_ = true;
+  if (writes_in_flight_ == 0) finish_close();
+}
+
+// Writes are out: half-close, then linger until the client closes too.
+void TcpConnection::finish_close() {
+  if (lingering_) {
+    if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) return;
+    worker_.counters().connections.fetch_sub(1, std::memory_order_relaxed);
+    worker_.remove(this);
+    uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_handle_closed);
+    uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_handle_closed);
+    return;
+  }
+  lingering_ = true;
+  if (uv_shutdown(&shutdown_, reinterpret_cast<uv_stream_t*>(&tcp_), on_shutdown) != 0) {
+    finish_close();
+    return;
+  }
+}
+
+void TcpConnection::on_shutdown(uv_shutdown_t* req, int status) {
+  auto* c = static_cast<TcpConnection*>(req->handle->data);
+  if (status != 0 || uv_is_closing(reinterpret_cast<uv_handle_t*>(&c->tcp_))) {
+    if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&c->tcp_))) c->finish_close();
+    return;
+  }
+  uv_timer_start(&c->timer_, on_timer, kLingerMs, 0);
+  c->reading_ = false;
+  c->resume_reading();
+}
+
+}  // namespace apigw

@@ -1,0 +1,69 @@
+// headers: set/add/remove/rename on the request and the response.
+#include "apigw/exchange.hpp"
+#include "policy/builtin.hpp"
+
+namespace apigw::policy {
+namespace {
+
+// Expands {param}, {consumer} and {request_id}; unknown names stay as written.
+std::string_view expand(Exchange& ex, std::string_view tmpl) {
+  if (tmpl.find('{') == std::string_view::npos) return tmpl;
+  std::pmr::string out(&ex.arena());
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    size_t open = tmpl.find('{', i);
+    size_t close = open == std::string_view::npos ? open : tmpl.find('}', open);
+    if (close == std::string_view::npos) {
+      out.append(tmpl.substr(i));
+      break;
+    }
+    out.append(tmpl.substr(i, open - i));
+    std::string_view name = tmpl.substr(open + 1, close - open - 1);
+    if (name == "consumer") {
+      out.append(ex.consumer());
+    } else if (name == "request_id") {
+      out.append(ex.request_id());
+    } else {
+      bool found = false;
+      for (const auto& p : ex.params())
+        if (p.name == name) {
+          out.append(p.value);
+          found = true;
+        }
+      if (!found) out.append(tmpl.substr(open, close - open + 1));
+    }
+    i = close + 1;
+  }
+  return ex.arena().dup(out);
+}
+
+void apply(Exchange& ex, HeaderMap& headers, const HeaderOps& ops) {
+  for (const auto& name : ops.remove) headers.remove(name);
+  for (const auto& [from, to] : ops.rename) headers.rename(from, to);
+  for (const auto& [name, value] : ops.set) headers.set(name, expand(ex, value));
+  for (const auto& [name, value] : ops.add) headers.add(name, expand(ex, value));
+}
+
+class Headers final : public Policy {
+ public:
+  explicit Headers(HeadersOptions o) : o_(std::move(o)) {}
+  std::string_view type() const noexcept override { return "headers"; }
+
+  Decision on_request(Exchange& ex) const noexcept override {
+    apply(ex, ex.request().headers, o_.request);
+    return Decision::kContinue;
+  }
+  Decision on_response(Exchange& ex) const noexcept override {
+    apply(ex, ex.response().headers, o_.response);
+    return Decision::kContinue;
+  }
+
+ private:
+  HeadersOptions o_;
+};
+
+}  // namespace
+
+PolicyPtr make_headers(HeadersOptions options) { return std::make_shared<Headers>(std::move(options)); }
+
+}  // namespace apigw::policy
