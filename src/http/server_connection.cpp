@@ -112,23 +112,11 @@ void ServerConnection::process(const char* data, size_t len) {
 // Bytes that arrived while an answer was outstanding.
 void ServerConnection::continue_pending() {
   if (closing_ || in_process_) return;
-  if (parser_paused_ && flow_ && (!flow_->answered() || transport_.write_pending())) return;
   std::string bytes;
   bytes.swap(pending_);
-  if (!bytes.empty()) {
-    process(bytes.data(), bytes.size());
-  } else if (parser_paused_ && flow_ && flow_->answered()) {
-    process("", 0);
-  }
-  // process() may have parked some bytes again; otherwise read on.
-  if (closing_) return;
-  if (!pending_.empty()) return;
-  if (parser_paused_ && flow_) {
-    end_flow();
-    if (!keep_alive_) return close();
-    parser_.resume();
-    parser_paused_ = false;
-  }
+  process(bytes.data(), bytes.size());  // also releases an answered flow
+  if (closing_ || !pending_.empty()) return;
+  if (parser_paused_ && flow_) return;  // still waiting for an answer or the client
   transport_.resume_reading();
   if (!flow_) set_timer(Timer::kIdle);
 }
@@ -149,9 +137,11 @@ void ServerConnection::on_flow_wants_body(Flow& flow) {
 void ServerConnection::on_flow_answer(Flow& flow) {
   // An answer before the whole request arrived ends the connection: the
   // rest of the body would otherwise be read as the next request.
-  if ((!message_done_ && parser_.has_body()) || worker_.draining) keep_alive_ = false;
+  bool unread_body = !message_done_ && parser_.has_body();
+  if (unread_body || worker_.draining) keep_alive_ = false;
   write_answer(flow);
   flow.log();
+  if (unread_body) close(/*linger=*/true);
 }
 
 void ServerConnection::write_answer(Flow& flow) {
@@ -200,7 +190,7 @@ void ServerConnection::protocol_error(int status, std::string_view reason) {
     std::string_view bufs[2] = {out, res.body};
     transport_.write(bufs, 2);
   }
-  close();
+  close(/*linger=*/true);
 }
 
 void ServerConnection::on_eof() {
@@ -231,11 +221,11 @@ void ServerConnection::begin_drain() {
   if (idle() && !parser_.in_message()) close();
 }
 
-void ServerConnection::close() {
+void ServerConnection::close(bool linger) {
   if (closing_) return;
   closing_ = true;
   set_timer(Timer::kNone);
-  transport_.close();
+  transport_.close(linger);
 }
 
 void ServerConnection::set_timer(Timer timer) {

@@ -52,7 +52,7 @@ class ServerConnection final : public RequestSink, public FlowHost {
   void protocol_error(int status, std::string_view reason);
   void write_answer(Flow& flow);
   void end_flow();
-  void close();
+  void close(bool linger = false);
   void set_timer(Timer timer);
 
   Transport& transport_;

@@ -17,9 +17,9 @@ struct WriteReq {
   std::string data;
 };
 
-// A connection that answered "close" still reads (and drops) what the client
-// sends for this long, so that unread bytes do not turn into a RST that
-// destroys the answer in flight.
+// A connection closed with unread input still reads (and drops) what the
+// client sends for this long, so that unread bytes do not turn into a RST
+// that destroys the answer in flight.
 constexpr uint64_t kLingerMs = 2000;
 
 }  // namespace
@@ -196,9 +196,10 @@ void TcpConnection::on_timer(uv_timer_t* t) {
   c->http_->on_timeout();
 }
 
-void TcpConnection::close() {
+void TcpConnection::close(bool linger) {
   if (closing_) return;
   closing_ = true;
+  linger_wanted_ = linger;
   if (writes_in_flight_ == 0) finish_close();
 }
 
@@ -213,6 +214,10 @@ void TcpConnection::finish_close() {
     return;
   }
   lingering_ = true;
+  if (!linger_wanted_) {
+    finish_close();
+    return;
+  }
   if (uv_shutdown(&shutdown_, reinterpret_cast<uv_stream_t*>(&tcp_), on_shutdown) != 0) {
     finish_close();
     return;

@@ -23,7 +23,7 @@ class TcpConnection final : public Transport {
   void pause_reading() override;
   void resume_reading() override;
   void arm_timer(uint64_t ms) override;
-  void close() override;
+  void close(bool linger = false) override;
   std::string_view peer_ip() const noexcept override { return peer_ip_; }
 
   http::ServerConnection& http() { return *http_; }
@@ -52,6 +52,7 @@ class TcpConnection final : public Transport {
   bool reading_ = false;
   bool closing_ = false;
   bool lingering_ = false;
+  bool linger_wanted_ = false;
   char peer_ip_[46] = "";
 };
 

@@ -23,7 +23,9 @@ class Transport {
   // One timer per connection; 0 disarms it.
   virtual void arm_timer(uint64_t ms) = 0;
   // Closes once queued writes are out; the connection is destroyed afterwards.
-  virtual void close() = 0;
+  // `linger`: the client may still be sending; read and drop its bytes for a
+  // while, so that they do not turn into a RST that destroys the answer.
+  virtual void close(bool linger = false) = 0;
   // The peer's address, e.g. "127.0.0.1".
   virtual std::string_view peer_ip() const noexcept = 0;
 };
