@@ -141,6 +141,9 @@ class Gateway {
   // flight finish on the snapshot they started with. Listeners and workers
   // are fixed at start; a builder that changes them is refused.
   Status reload(const GatewayBuilder& builder);
+  // For front ends that refuse a new config before it reaches reload() (a
+  // config file that does not parse): counts it as a failed reload.
+  void count_failed_reload() noexcept;
 
   // Addresses the listeners are bound to, in listener order ("127.0.0.1:8080").
   std::vector<std::string> bound_addresses() const;

@@ -154,6 +154,7 @@ int cmd_run(const Args& a) {
       }
       auto next = apigw::config::load_file(a.config);
       if (!next.ok()) {
+        gw.value()->count_failed_reload();
         for (const auto& e : next.errors) log(Level::kError, "reload refused: " + e.to_string());
         continue;
       }

@@ -28,7 +28,9 @@ void append_json_string(std::pmr::string& out, std::string_view s) {
 }
 
 // Bytes that are not valid UTF-8 would make the JSON invalid; the body is
-// echoed only when it is printable text, otherwise its size is reported.
+// echoed only when it is text of at most kMaxEchoedBody bytes, otherwise
+// only its size is reported.
+constexpr size_t kMaxEchoedBody = 1024 * 1024;
 static bool is_utf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
@@ -45,7 +47,10 @@ static bool is_utf8(std::string_view s) {
 Decision echo_handler(Exchange& ex) {
   const Request& r = ex.request();
   std::pmr::string& out = ex.response().body;
-  out.reserve(256 + r.target.size() + r.body.size());
+  bool echo_body = r.body.size() <= kMaxEchoedBody && is_utf8(r.body);
+  size_t header_bytes = 0;
+  for (const Header& h : r.headers) header_bytes += h.name.size() + h.value.size() + 8;
+  out.reserve(256 + r.target.size() * 2 + header_bytes + (echo_body ? r.body.size() + r.body.size() / 8 : 0));
   out += "{\"method\":";
   append_json_string(out, r.method);
   out += ",\"path\":";
@@ -77,7 +82,7 @@ Decision echo_handler(Exchange& ex) {
     out.push_back(']');
   }
   out += "],";
-  if (is_utf8(r.body)) {
+  if (echo_body) {
     out += "\"body\":";
     append_json_string(out, r.body);
   } else {

@@ -5,9 +5,10 @@
 namespace apigw {
 namespace {
 
-// Arena cap per request: the head and body limits plus room for the answer.
+// Arena cap per request: room for the head, for a chunked body grown by
+// doubling (up to twice its size) plus an answer of that size, and 1 MiB.
 size_t arena_cap(const Limits& l) {
-  return size_t{l.max_header_bytes} * 4 + static_cast<size_t>(l.max_body_bytes) + (1u << 20);
+  return size_t{l.max_header_bytes} * 4 + static_cast<size_t>(l.max_body_bytes) * 3 + (1u << 20);
 }
 
 // "{name}" placeholders in a static body take the path parameter's value.

@@ -195,6 +195,8 @@ Status Gateway::reload(const GatewayBuilder& builder) {
   return Status();
 }
 
+void Gateway::count_failed_reload() noexcept { impl_->reloads_failed.fetch_add(1); }
+
 std::vector<std::string> Gateway::bound_addresses() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->bound;

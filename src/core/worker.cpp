@@ -40,7 +40,7 @@ Worker::~Worker() {
 
 Status Worker::listen(const std::vector<int>& fds, const std::vector<int>& admin_fds) {
   auto add_listener = [this](int fd, WorkerContext* ctx) -> Status {
-    auto* l = new Listener{{}, this, ctx};
+    auto* l = new Listener{{}, this, ctx, ctx == &admin_context_};
     uv_tcp_init(loop_, &l->tcp);
     listeners_.push_back(l);
     ++handles_open_;
@@ -89,12 +89,28 @@ void Worker::drain_queue() {
   }
 }
 
+// Public listeners close at once; the admin listener stays up (and /readyz
+// answers 503) until the last public connection is gone.
 void Worker::begin_stop() {
   stopping_ = true;
-  context_.draining = admin_context_.draining = true;
-  std::vector<Listener*> closing;
-  closing.swap(listeners_);
-  for (Listener* l : closing) {
+  context_.draining = true;
+  close_listeners(/*admin=*/false);
+  // Copy: draining may close (and remove) connections as we go.
+  std::vector<TcpConnection*> open(connections_.begin(), connections_.end());
+  for (TcpConnection* c : open)
+    if (&c->context() == &context_) c->http().begin_drain();
+  int64_t ms = drain_ms_.load(std::memory_order_relaxed);
+  uv_timer_start(&drain_timer_, on_drain_timer, static_cast<uint64_t>(ms < 0 ? 0 : ms), 0);
+  maybe_finish();
+}
+
+void Worker::close_listeners(bool admin) {
+  std::vector<Listener*> keep;
+  for (Listener* l : listeners_) {
+    if (l->admin != admin) {
+      keep.push_back(l);
+      continue;
+    }
     uv_close(reinterpret_cast<uv_handle_t*>(&l->tcp), [](uv_handle_t* h) {
       auto* l = reinterpret_cast<Listener*>(h);
       Worker* w = l->worker;
@@ -103,18 +119,19 @@ void Worker::begin_stop() {
       w->maybe_finish();
     });
   }
-  // Copy: draining may close (and remove) connections as we go.
-  std::vector<TcpConnection*> open(connections_.begin(), connections_.end());
-  for (TcpConnection* c : open) c->http().begin_drain();
-  int64_t ms = drain_ms_.load(std::memory_order_relaxed);
-  uv_timer_start(&drain_timer_, on_drain_timer, static_cast<uint64_t>(ms < 0 ? 0 : ms), 0);
-  maybe_finish();
+  listeners_.swap(keep);
+}
+
+bool Worker::public_connections_left() const {
+  for (TcpConnection* c : connections_)
+    if (&c->context() == &context_) return true;
+  return false;
 }
 
 void Worker::on_drain_timer(uv_timer_t* t) {
   auto* w = static_cast<Worker*>(t->data);
   std::vector<TcpConnection*> open(w->connections_.begin(), w->connections_.end());
-  for (TcpConnection* c : open) c->close();
+  for (TcpConnection* c : open) c->force_close();
 }
 
 void Worker::remove(TcpConnection* c) {
@@ -123,7 +140,15 @@ void Worker::remove(TcpConnection* c) {
 }
 
 void Worker::maybe_finish() {
-  if (!stopping_ || finished_ || !connections_.empty() || !listeners_.empty()) return;
+  if (!stopping_ || finished_) return;
+  if (!public_connections_left() && !listeners_.empty()) {
+    // Public traffic is done: now the admin side goes too.
+    close_listeners(/*admin=*/true);
+    std::vector<TcpConnection*> open(connections_.begin(), connections_.end());
+    for (TcpConnection* c : open) c->force_close();
+    return;
+  }
+  if (!connections_.empty() || !listeners_.empty()) return;
   if (handles_open_ > 2) return;  // listeners still closing
   finished_ = true;
   queue_->shut();

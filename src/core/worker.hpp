@@ -60,6 +60,8 @@ class Worker {
   void drain_queue();
   void begin_stop();
   void maybe_finish();
+  void close_listeners(bool admin);
+  bool public_connections_left() const;
 
   uv_loop_t own_loop_;
   uv_loop_t* loop_;
@@ -74,6 +76,7 @@ class Worker {
     uv_tcp_t tcp;  // first: the handle's address is the Listener's
     Worker* worker;
     WorkerContext* context;
+    bool admin;
   };
   std::vector<Listener*> listeners_;
   std::unordered_set<TcpConnection*> connections_;

@@ -19,6 +19,8 @@ class HeadScanner {
   explicit HeadScanner(uint32_t max_head_bytes) : max_(max_head_bytes) {}
 
   void reset() noexcept;
+  // Takes effect for the head being scanned too; keeps the scan state.
+  void set_max(uint32_t max_head_bytes) noexcept { max_ = max_head_bytes; }
 
   // Scans up to `len` bytes. On kHeadEnd, *consumed counts the bytes up to
   // and including the head's final LF; on kNeedMore, all of them.

@@ -41,6 +41,7 @@ RequestParser::RequestParser(const Limits& limits, RequestSink& sink)
     x.on_header_value_complete = on_header_value_complete_cb;
     x.on_headers_complete = on_headers_complete_cb;
     x.on_body = on_body_cb;
+    x.on_chunk_header = on_chunk_header_cb;
     x.on_message_complete = on_message_complete_cb;
     return x;
   }();
@@ -50,7 +51,7 @@ RequestParser::RequestParser(const Limits& limits, RequestSink& sink)
 
 void RequestParser::set_limits(const Limits& limits) noexcept {
   limits_ = &limits;
-  scanner_ = HeadScanner(limits.max_header_bytes);
+  scanner_.set_max(limits.max_header_bytes);
 }
 
 int RequestParser::fail(int status, std::string_view reason) {
@@ -113,6 +114,7 @@ int RequestParser::on_header_value_cb(llhttp_t* p, const char* at, size_t len) {
 int RequestParser::on_header_value_complete_cb(llhttp_t* p) {
   RequestParser* s = self(p);
   if (++s->header_count_ > s->limits_->max_headers) return s->fail(431, "too many header fields");
+  if (s->field_.empty()) return s->fail(400, "empty header field name");
   for (char c : s->field_)
     if (!is_tchar(static_cast<unsigned char>(c))) return s->fail(400, "invalid header field name");
   for (char c : s->value_)
@@ -159,8 +161,10 @@ int RequestParser::finish_head() {
     }
     r.host = {lower, h.size()};
   }
-  if ((parser_.flags & F_CONTENT_LENGTH) && parser_.content_length > limits_->max_body_bytes)
-    return fail(413, "request body too large");
+  if (parser_.flags & F_CONTENT_LENGTH) {
+    if (parser_.content_length > limits_->max_body_bytes) return fail(413, "request body too large");
+    r.body.reserve(parser_.content_length);  // one allocation in the arena, not a doubling series
+  }
   return 0;
 }
 
@@ -171,12 +175,34 @@ int RequestParser::on_headers_complete_cb(llhttp_t* p) {
   return 0;
 }
 
+int RequestParser::on_chunk_header_cb(llhttp_t* p) {
+  self(p)->chunk_left_ = p->content_length;
+  return 0;
+}
+
 int RequestParser::on_body_cb(llhttp_t* p, const char* at, size_t len) {
   RequestParser* s = self(p);
   s->body_bytes_ += len;
   if (s->body_bytes_ > s->limits_->max_body_bytes) return s->fail(413, "request body too large");
+  if (p->flags & F_CHUNKED) {
+    s->chunk_left_ -= len;
+    if (s->chunk_left_ == 0) {
+      s->chunk_end_unchecked_ = 2;
+      if (!s->check_chunk_end(at + len)) return s->fail(400, "chunk data not followed by CRLF");
+    }
+  }
   s->sink_->on_body({at, len});
   return 0;
+}
+
+// Checks what is available of the CRLF that must follow chunk data, starting at `from`.
+bool RequestParser::check_chunk_end(const char* from) {
+  while (chunk_end_unchecked_ > 0 && from < exec_end_) {
+    char want = chunk_end_unchecked_ == 2 ? '\r' : '\n';
+    if (*from++ != want) return false;
+    --chunk_end_unchecked_;
+  }
+  return true;
 }
 
 int RequestParser::on_message_complete_cb(llhttp_t* p) {
@@ -214,6 +240,12 @@ size_t RequestParser::feed(const char* data, size_t len, State* state) {
         return off;
       }
       head_end = r == HeadScanner::Result::kHeadEnd;
+    }
+    exec_end_ = data + off + chunk;
+    if (chunk_end_unchecked_ > 0 && !check_chunk_end(data + off)) {
+      fail(400, "chunk data not followed by CRLF");
+      *state = State::kError;
+      return off;
     }
     llhttp_errno_t err = llhttp_execute(&parser_, data + off, chunk);
     if (error_status_ != 0) {

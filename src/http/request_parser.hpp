@@ -69,11 +69,13 @@ class RequestParser {
   static int on_header_value_complete_cb(llhttp_t* p);
   static int on_headers_complete_cb(llhttp_t* p);
   static int on_body_cb(llhttp_t* p, const char* at, size_t len);
+  static int on_chunk_header_cb(llhttp_t* p);
   static int on_message_complete_cb(llhttp_t* p);
 
   int fail(int status, std::string_view reason);
   void append(std::string_view& to, const char* at, size_t len);
   int finish_head();
+  bool check_chunk_end(const char* from);
 
   llhttp_t parser_;
   HeadScanner scanner_;
@@ -86,6 +88,11 @@ class RequestParser {
   bool in_message_ = false;
   uint32_t header_count_ = 0;
   uint64_t body_bytes_ = 0;
+  // llhttp 8.1 skips the two bytes after chunk data without looking at them;
+  // they must be CRLF, so we check them ourselves.
+  uint64_t chunk_left_ = 0;
+  uint8_t chunk_end_unchecked_ = 0;  // bytes of that CRLF still to check
+  const char* exec_end_ = nullptr;
   int error_status_ = 0;
   std::string_view error_reason_;
 };

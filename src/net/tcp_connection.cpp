@@ -203,7 +203,13 @@ void TcpConnection::close(bool linger) {
   if (writes_in_flight_ == 0) finish_close();
 }
 
-// Writes are out: half-close, then linger until the client closes too.
+void TcpConnection::force_close() {
+  closing_ = true;
+  lingering_ = true;
+  finish_close();
+}
+
+// Writes are out: close, or half-close and linger until the client closes too.
 void TcpConnection::finish_close() {
   if (lingering_) {
     if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) return;

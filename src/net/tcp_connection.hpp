@@ -27,6 +27,9 @@ class TcpConnection final : public Transport {
   std::string_view peer_ip() const noexcept override { return peer_ip_; }
 
   http::ServerConnection& http() { return *http_; }
+  const WorkerContext& context() const { return context_; }
+  // Closes now, without lingering and without waiting for writes (drain deadline).
+  void force_close();
 
  private:
   TcpConnection(Worker& worker, WorkerContext& context);
