@@ -82,9 +82,13 @@ Args parse_args(int argc, char** argv) {
   return a;
 }
 
+// The binary registers no handlers of its own: only the built-in ones exist,
+// so an unknown handler name is a config error with its pointer.
+const std::vector<std::string> kNoHostHandlers;
+
 apigw::config::LoadResult load(const Args& a) {
-  return a.config.empty() ? apigw::config::load(apigw::cli::kQuickstartConfig)
-                          : apigw::config::load_file(a.config);
+  return a.config.empty() ? apigw::config::load(apigw::cli::kQuickstartConfig, ".", kNoHostHandlers)
+                          : apigw::config::load_file(a.config, kNoHostHandlers);
 }
 
 void print_errors(const apigw::config::LoadResult& r) {
@@ -96,7 +100,7 @@ int cmd_validate(const Args& a) {
     usage();
     return kInvalid;
   }
-  auto r = apigw::config::load_file(a.config);
+  auto r = apigw::config::load_file(a.config, kNoHostHandlers);
   if (r.ok()) {
     if (apigw::Status st = r.builder.validate(); !st) {
       std::printf(": %s\n", std::string(st.message()).c_str());
@@ -152,7 +156,7 @@ int cmd_run(const Args& a) {
         log(Level::kWarn, "SIGHUP: the quickstart has no config file to re-read");
         continue;
       }
-      auto next = apigw::config::load_file(a.config);
+      auto next = apigw::config::load_file(a.config, kNoHostHandlers);
       if (!next.ok()) {
         gw.value()->count_failed_reload();
         for (const auto& e : next.errors) log(Level::kError, "reload refused: " + e.to_string());

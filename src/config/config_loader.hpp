@@ -27,10 +27,18 @@ struct LoadResult {
 };
 
 // Parses `json` and translates it into builder calls. `base_dir` resolves
-// relative *_file paths. Never throws; never aborts.
+// relative *_file paths. Never throws; never aborts. A route may name any
+// handler: GatewayBuilder::validate checks it once the host registered them.
 LoadResult load(std::string_view json, std::string_view base_dir = ".");
 
+// The same, but a route naming a handler that is neither "echo" nor one of
+// `known_handlers` is an error (with a suggestion), e.g. for `apigw validate`.
+LoadResult load(std::string_view json, std::string_view base_dir,
+                const std::vector<std::string>& known_handlers);
+
 // Reads and loads a file; a file that cannot be read is one error with pointer "".
+// Relative *_file paths resolve against the file's directory.
 LoadResult load_file(const std::string& path);
+LoadResult load_file(const std::string& path, const std::vector<std::string>& known_handlers);
 
 }  // namespace apigw::config

@@ -1,0 +1,84 @@
+// Top-level "policies" and the type dispatch shared with inline route policies.
+#include <algorithm>
+
+#include "config/did_you_mean.hpp"
+#include "config/policy_options.hpp"
+#include "config/sections.hpp"
+#include "config/syntax.hpp"
+
+namespace apigw::config {
+
+namespace {
+
+// Types SPEC.md defines whose implementation has not landed yet.
+const std::vector<std::string>& unsupported_types() {
+  static const std::vector<std::string> types = {"ip_filter", "size_limit", "cors",      "api_key",
+                                                 "jwt",       "acl",        "quota",     "json_body",
+                                                 "schema",    "cache"};
+  return types;
+}
+
+const std::vector<std::string>& all_types() {
+  static const std::vector<std::string> types = [] {
+    std::vector<std::string> t = {"request_id", "headers", "rate_limit"};
+    t.insert(t.end(), unsupported_types().begin(), unsupported_types().end());
+    return t;
+  }();
+  return types;
+}
+
+}  // namespace
+
+PolicyPtr build_policy(LoadContext& ctx, ObjectReader& o, const std::string& name) {
+  auto type = o.string("type");
+  if (!o.has("type")) o.missing("type");
+  if (!type) return nullptr;  // options cannot be judged without a type
+  const size_t before = ctx.errors.count();
+  PolicyPtr policy;
+  bool judged = true;
+  if (*type == "request_id") {
+    if (auto opts = read_request_id_options(o)) policy = policy::make_request_id(std::move(*opts));
+  } else if (*type == "headers") {
+    if (auto opts = read_headers_options(o)) policy = policy::make_headers(std::move(*opts));
+  } else if (*type == "rate_limit") {
+    if (auto opts = read_rate_limit_options(o, name)) policy = policy::make_rate_limit(std::move(*opts));
+  } else {
+    judged = false;
+    const auto& u = unsupported_types();
+    if (std::find(u.begin(), u.end(), *type) != u.end())
+      ctx.errors.add(o.child("type"), "policy type " + quote(*type) + " is not supported yet");
+    else
+      ctx.errors.add(o.child("type"), "unknown policy type " + quote(*type) + did_you_mean(*type, all_types()));
+  }
+  if (judged && !policy && ctx.errors.count() == before)
+    ctx.errors.add(o.pointer(), "internal error: the " + *type + " policy could not be built");
+  // Unknown keys only mean something once the type's options are known.
+  if (judged) o.finish();
+  return policy;
+}
+
+void load_policies(LoadContext& ctx, Element value, const std::string& pointer) {
+  auto items = as_array(ctx.errors, value, pointer);
+  if (!items) return;
+  size_t i = 0;
+  for (Element item : *items) {
+    const std::string at = child_pointer(pointer, i++);
+    ObjectReader o(ctx.errors, item, at);
+    if (!o.ok()) continue;
+    auto name = o.required_string("name");
+    if (name) {
+      if (std::string why = check_name(*name); !why.empty()) {
+        ctx.errors.add(o.child("name"), "policy name " + quote(*name) + " " + why);
+        name.reset();
+      } else if (!ctx.policy_names.insert(*name).second) {
+        ctx.errors.add(o.child("name"), "duplicate policy name " + quote(*name));
+        name.reset();
+      }
+    }
+    const size_t before = ctx.errors.count();
+    PolicyPtr policy = build_policy(ctx, o, name.value_or(""));
+    if (name && policy && ctx.errors.count() == before) ctx.builder->policy(*name, std::move(policy));
+  }
+}
+
+}  // namespace apigw::config

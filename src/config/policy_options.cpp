@@ -1,0 +1,111 @@
+#include "config/policy_options.hpp"
+
+#include "config/did_you_mean.hpp"
+#include "config/syntax.hpp"
+
+namespace apigw::config {
+
+namespace {
+
+std::string lower(std::string s) {
+  for (char& c : s)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return s;
+}
+
+// A header name; reports at `pointer`.
+bool check_header_name(Errors& errors, const std::string& name, const std::string& pointer) {
+  if (is_token(name)) return true;
+  errors.add(pointer, quote(name) + " is not a valid header name");
+  return false;
+}
+
+// An object of header name -> value (set, add) or name -> new name (rename).
+StringPairs read_header_pairs(ObjectReader& o, std::string_view key, bool values_are_names) {
+  auto pairs = o.string_map(key);
+  if (!pairs) return {};
+  const std::string at = o.child(key);
+  for (const auto& [name, value] : *pairs) {
+    const std::string entry = child_pointer(at, name);
+    check_header_name(o.errors(), name, entry);
+    if (values_are_names) check_header_name(o.errors(), value, entry);
+    else if (!is_field_value(value)) o.errors().add(entry, "value holds control characters");
+  }
+  return *pairs;
+}
+
+void read_header_ops(ObjectReader& parent, std::string_view key, policy::HeaderOps* ops) {
+  auto value = parent.get(key);
+  if (!value) return;
+  ObjectReader o(parent.errors(), *value, parent.child(key));
+  ops->set = read_header_pairs(o, "set", false);
+  ops->add = read_header_pairs(o, "add", false);
+  ops->rename = read_header_pairs(o, "rename", true);
+  if (auto remove = o.strings("remove")) {
+    for (size_t i = 0; i < remove->size(); ++i)
+      check_header_name(o.errors(), (*remove)[i], child_pointer(o.child("remove"), i));
+    ops->remove = std::move(*remove);
+  }
+  o.finish();
+}
+
+}  // namespace
+
+std::optional<policy::RequestIdOptions> read_request_id_options(ObjectReader& o) {
+  const size_t before = o.errors().count();
+  policy::RequestIdOptions opts;
+  if (auto header = o.string("header"))
+    if (check_header_name(o.errors(), *header, o.child("header"))) opts.header = lower(*header);
+  if (auto b = o.boolean("trust_incoming")) opts.trust_incoming = *b;
+  if (auto b = o.boolean("echo_in_response")) opts.echo_in_response = *b;
+  if (o.errors().count() != before) return std::nullopt;
+  return opts;
+}
+
+std::optional<policy::HeadersOptions> read_headers_options(ObjectReader& o) {
+  const size_t before = o.errors().count();
+  policy::HeadersOptions opts;
+  read_header_ops(o, "request", &opts.request);
+  read_header_ops(o, "response", &opts.response);
+  if (o.errors().count() != before) return std::nullopt;
+  return opts;
+}
+
+std::optional<policy::RateLimitOptions> read_rate_limit_options(ObjectReader& o, const std::string& name) {
+  using Opts = policy::RateLimitOptions;
+  constexpr uint64_t kMaxCount = 1000000000;           // requests per window
+  constexpr uint64_t kMaxWindowMs = 366ULL * 86400000;  // a year
+  const size_t before = o.errors().count();
+  Opts opts;
+  opts.name = name;
+
+  if (auto key = o.string("key")) {
+    if (*key == "ip") opts.key = Opts::Key::kIp;
+    else if (*key == "route") opts.key = Opts::Key::kRoute;
+    else if (*key == "consumer") opts.key = Opts::Key::kConsumer;
+    else if (key->rfind("header:", 0) == 0 && is_token(key->substr(7))) {
+      opts.key = Opts::Key::kHeader;
+      opts.key_header = lower(key->substr(7));
+    } else {
+      o.errors().add(o.child("key"), "expected \"ip\", \"route\", \"consumer\" or \"header:NAME\", got " +
+                                         quote(*key) + did_you_mean(*key, {"ip", "route", "consumer"}));
+    }
+  }
+  if (auto v = o.uint("limit", 1, kMaxCount)) opts.limit = *v;
+  else if (!o.has("limit")) o.missing("limit");
+  if (auto v = o.uint("window_ms", 1, kMaxWindowMs)) opts.window_ms = *v;
+  else if (!o.has("window_ms")) o.missing("window_ms");
+  if (auto v = o.uint("burst", 0, kMaxCount)) opts.burst = *v;
+  if (auto store = o.choice("store", {"local", "redis"}); store == 1u)
+    o.errors().add(o.child("store"), "not supported yet (the redis store is not in this build)");
+  (void)o.choice("on_store_error", {"allow", "deny"});
+  if (auto mode = o.choice("headers", {"legacy", "ietf", "none"})) {
+    const Opts::HeadersMode modes[] = {Opts::HeadersMode::kLegacy, Opts::HeadersMode::kIetf,
+                                       Opts::HeadersMode::kNone};
+    opts.headers = modes[*mode];
+  }
+  if (o.errors().count() != before) return std::nullopt;
+  return opts;
+}
+
+}  // namespace apigw::config

@@ -1,0 +1,38 @@
+// The sections of the config file, each read into the builder by its own
+// function (listeners.cpp, policies.cpp, routes.cpp). Internal to src/config.
+#pragma once
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "apigw/gateway.hpp"
+#include "config/reader.hpp"
+
+namespace apigw::config {
+
+struct LoadContext {
+  Errors errors;
+  GatewayBuilder* builder = nullptr;
+  std::string base_dir;
+  // Handlers a route may name besides "echo"; null accepts any name (the
+  // builder checks it when the host has registered its handlers).
+  const std::vector<std::string>* known_handlers = nullptr;
+  // Every name declared in the top-level "policies", built or not, so a
+  // broken policy is not also reported as unknown where routes use it.
+  std::set<std::string> policy_names;
+  // Listener addresses with a fixed port: two sockets on one address would
+  // fail at bind, or with SO_REUSEPORT silently share the traffic.
+  std::set<std::string> fixed_addresses;
+};
+
+void load_listeners(LoadContext& ctx, Element value, const std::string& pointer);
+void load_admin(LoadContext& ctx, Element value, const std::string& pointer);
+void load_policies(LoadContext& ctx, Element value, const std::string& pointer);
+void load_routes(LoadContext& ctx, Element value, const std::string& pointer);
+
+// Reads "type" and the options of a policy object (top-level or inline in a
+// route) and builds it; null when anything was wrong.
+PolicyPtr build_policy(LoadContext& ctx, ObjectReader& o, const std::string& name);
+
+}  // namespace apigw::config
