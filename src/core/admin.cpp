@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 
+#include <cstdio>
 #include <string>
 
 #include "net/listen_socket.hpp"
@@ -24,19 +25,68 @@ Status validate_admin(const AdminOptions& admin) {
 
 namespace {
 
+// Label values are route and listener names (bounded, checked at config
+// load), escaped anyway as the exposition format asks.
+std::string label(std::string_view v) {
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '\\' || c == '"') out.push_back('\\');
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+void header(std::string& out, const char* name, const char* help, const char* type) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+std::string seconds(uint64_t ns) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", static_cast<double>(ns) / 1e9);
+  return buf;
+}
+
 std::string metrics_text(const Gateway& gw) {
   GatewayStats s = gateway_stats(gw);
+  auto& names = telemetry::RouteNames::instance();
   std::string out;
-  auto gauge = [&](const char* name, const char* help, const char* type, const std::string& series, uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-    out += series + " " + std::to_string(v) + "\n";
-  };
-  gauge("apigw_connections_active", "Open client connections.", "gauge", "apigw_connections_active", s.connections);
-  gauge("apigw_requests_active", "Requests in flight.", "gauge", "apigw_requests_active", s.active_requests);
-  out += "# HELP apigw_config_reloads_total Config reloads by result.\n# TYPE apigw_config_reloads_total counter\n";
+  header(out, "apigw_requests_total", "Requests answered, by route, method and status code.", "counter");
+  for (const auto& [key, count] : s.requests.requests) {
+    const auto& [route, method, code] = key;
+    out += "apigw_requests_total{route=" + label(names.name(route)) + ",method=" +
+           label(telemetry::method_name(method)) + ",code=\"" + std::to_string(code) + "\"} " +
+           std::to_string(count) + "\n";
+  }
+  header(out, "apigw_request_duration_seconds", "Time from the complete request head to the answer.", "histogram");
+  for (const auto& [route, l] : s.requests.latency) {
+    std::string r = label(names.name(route));
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < l.buckets.size(); ++i) {
+      cumulative += l.buckets[i];
+      char le[32];
+      std::snprintf(le, sizeof le, "%g", telemetry::kLatencyBucketsSeconds[i]);
+      out += "apigw_request_duration_seconds_bucket{route=" + r + ",le=\"" + le + "\"} " +
+             std::to_string(cumulative) + "\n";
+    }
+    out += "apigw_request_duration_seconds_bucket{route=" + r + ",le=\"+Inf\"} " + std::to_string(l.count) + "\n";
+    out += "apigw_request_duration_seconds_sum{route=" + r + "} " + seconds(l.sum_ns) + "\n";
+    out += "apigw_request_duration_seconds_count{route=" + r + "} " + std::to_string(l.count) + "\n";
+  }
+  header(out, "apigw_metrics_series_dropped_total", "Samples not recorded because a series table was full.", "counter");
+  out += "apigw_metrics_series_dropped_total " + std::to_string(s.requests.dropped) + "\n";
+  header(out, "apigw_connections_active", "Open client connections, by listener.", "gauge");
+  for (const auto& [name, n] : s.listener_connections)
+    out += "apigw_connections_active{listener=" + label(name) + "} " + std::to_string(n) + "\n";
+  header(out, "apigw_requests_active", "Requests in flight.", "gauge");
+  out += "apigw_requests_active " + std::to_string(s.active_requests) + "\n";
+  header(out, "apigw_config_reloads_total", "Config reloads, by result.", "counter");
   out += "apigw_config_reloads_total{result=\"ok\"} " + std::to_string(s.reloads_ok) + "\n";
   out += "apigw_config_reloads_total{result=\"error\"} " + std::to_string(s.reloads_failed) + "\n";
-  out += "# HELP apigw_config_info The running config.\n# TYPE apigw_config_info gauge\n";
+  header(out, "apigw_config_info", "The running config.", "gauge");
   out += "apigw_config_info{version=\"" + std::to_string(s.config_version) + "\"} 1\n";
   return out;
 }

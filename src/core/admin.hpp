@@ -6,6 +6,7 @@
 
 #include "apigw/gateway.hpp"
 #include "core/snapshot.hpp"
+#include "telemetry/request_metrics.hpp"
 
 namespace apigw {
 
@@ -15,6 +16,8 @@ struct GatewayStats {
   uint64_t reloads_ok;
   uint64_t reloads_failed;
   uint64_t config_version;
+  std::vector<std::pair<std::string, int64_t>> listener_connections;
+  telemetry::MetricsTotals requests;
 };
 GatewayStats gateway_stats(const Gateway& gw);
 

@@ -49,6 +49,8 @@ class Flow final : public Exchange {
   bool paused() const noexcept { return paused_; }
   const Snapshot& snapshot() const noexcept { return *snapshot_; }
   FlowHost& host() const noexcept { return host_; }
+  // The matched route's label id, 0 when no route matched.
+  uint32_t metric_id() const noexcept { return route_ ? route_->metric_id : 0; }
 
 
  private:

@@ -22,6 +22,7 @@ struct Gateway::Impl {
   std::vector<int> admin_fds;
   std::vector<std::string> bound;
   std::vector<std::unique_ptr<Worker>> running;
+  std::vector<std::unique_ptr<telemetry::RequestMetrics>> metrics;  // one shard per worker
   std::vector<std::thread> threads;
   std::mutex mu;  // start/stop/reload
   std::atomic<bool> ready{false};
@@ -35,6 +36,10 @@ struct Gateway::Impl {
   int64_t drain_default_ms = 10000;
 
   Status bind_all(size_t worker_count);
+  std::unique_ptr<Worker> make_worker(uv_loop_t* loop) {
+    metrics.push_back(std::make_unique<telemetry::RequestMetrics>());
+    return std::make_unique<Worker>(source, admin_source, counters, metrics.back().get(), loop);
+  }
 };
 
 Status Gateway::Impl::bind_all(size_t worker_count) {
@@ -72,6 +77,10 @@ Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
   impl->listeners = state_->listeners;
   impl->admin = state_->admin;
   impl->counters.max_connections = state_->limits.max_connections;
+  for (const ListenerOptions& l : state_->listeners) impl->counters.listener_names.push_back(l.name);
+  impl->counters.listener_names.push_back("admin");
+  impl->counters.listener_connections =
+      std::make_unique<std::atomic<int64_t>[]>(impl->counters.listener_names.size());
   impl->drain_default_ms = state_->limits.drain_timeout_ms;
   impl->source = std::make_shared<SnapshotSource>(std::move(snap.value()));
   auto gw = std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
@@ -99,7 +108,7 @@ Status Gateway::start() {
     return st;
   }
   for (uint32_t i = 0; i < impl_->workers; ++i) {
-    auto w = std::make_unique<Worker>(impl_->source, impl_->admin_source, impl_->counters, nullptr);
+    auto w = impl_->make_worker(nullptr);
     std::vector<int> admin = i == 0 ? impl_->admin_fds : std::vector<int>();
     if (i == 0) impl_->admin_fds.clear();
     Status st = w->listen(impl_->fds[i], admin);
@@ -120,7 +129,7 @@ Status Gateway::run() {
       impl_->started = false;
       return st;
     }
-    auto w = std::make_unique<Worker>(impl_->source, impl_->admin_source, impl_->counters, nullptr);
+    auto w = impl_->make_worker(nullptr);
     Status st = w->listen(impl_->fds[0], impl_->admin_fds);
     impl_->fds[0].clear();
     impl_->admin_fds.clear();
@@ -140,7 +149,7 @@ Status Gateway::attach(uv_loop_t* loop) {
     impl_->started = false;
     return st;
   }
-  auto w = std::make_unique<Worker>(impl_->source, impl_->admin_source, impl_->counters, loop);
+  auto w = impl_->make_worker(loop);
   w->on_stopped([this] {
     if (impl_->on_stopped) impl_->on_stopped();
   });
@@ -208,8 +217,13 @@ bool Gateway::draining() const noexcept { return impl_->draining.load(); }
 
 GatewayStats gateway_stats(const Gateway& gw) {
   const Gateway::Impl& i = const_cast<Gateway&>(gw).impl();
-  return {i.counters.connections.load(), i.counters.active_requests.load(), i.reloads_ok.load(),
-          i.reloads_failed.load(), i.source->load()->version};
+  GatewayStats s{i.counters.connections.load(), i.counters.active_requests.load(), i.reloads_ok.load(),
+                 i.reloads_failed.load(), i.source->load()->version, {}, {}};
+  for (size_t k = 0; k < i.counters.listener_names.size(); ++k)
+    s.listener_connections.emplace_back(i.counters.listener_names[k], i.counters.listener_connections[k].load());
+  // The shards only grow while the gateway starts; a scrape comes later.
+  for (const auto& shard : i.metrics) shard->collect(s.requests);
+  return s;
 }
 
 }  // namespace apigw

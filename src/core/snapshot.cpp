@@ -2,6 +2,7 @@
 
 #include "core/builder_state.hpp"
 #include "core/echo_handler.hpp"
+#include "telemetry/request_metrics.hpp"
 
 namespace apigw {
 
@@ -33,6 +34,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& 
       c.handler = h != s.handlers.end() ? h->second : Handler(echo_handler);
     }
     c.enabled = r.enabled;
+    c.metric_id = telemetry::RouteNames::instance().intern(r.name);
     snap->routes.push_back(std::move(c));
   }
   auto table = router::RouteTable::build(specs);

@@ -21,6 +21,7 @@ struct CompiledRoute {
   std::optional<StaticResponse> respond;
   Handler handler;  // set when the target is a handler
   bool enabled = true;
+  uint32_t metric_id = 0;  // the route's label id (telemetry::RouteNames)
 };
 
 struct Snapshot {

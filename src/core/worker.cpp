@@ -7,7 +7,7 @@
 namespace apigw {
 
 Worker::Worker(std::shared_ptr<SnapshotSource> source, std::shared_ptr<SnapshotSource> admin_source,
-               ProcessCounters& counters, uv_loop_t* loop)
+               ProcessCounters& counters, telemetry::RequestMetrics* metrics, uv_loop_t* loop)
     : loop_(loop ? loop : &own_loop_),
       owns_loop_(loop == nullptr),
       counters_(counters),
@@ -15,6 +15,7 @@ Worker::Worker(std::shared_ptr<SnapshotSource> source, std::shared_ptr<SnapshotS
       context_(std::move(source), queue_, &counters.active_requests),
       admin_context_(admin_source ? std::move(admin_source) : nullptr, queue_, &counters.active_requests),
       read_buffer_(new char[kReadBufferSize]) {
+  context_.metrics = metrics;
   if (owns_loop_) uv_loop_init(&own_loop_);
   uv_async_init(loop_, &async_, on_async);
   async_.data = this;
@@ -39,8 +40,9 @@ Worker::~Worker() {
 }
 
 Status Worker::listen(const std::vector<int>& fds, const std::vector<int>& admin_fds) {
-  auto add_listener = [this](int fd, WorkerContext* ctx) -> Status {
-    auto* l = new Listener{{}, this, ctx, ctx == &admin_context_};
+  size_t index = 0;
+  auto add_listener = [this, &index](int fd, WorkerContext* ctx) -> Status {
+    auto* l = new Listener{{}, this, ctx, ctx == &admin_context_, &counters_.listener_connections[index++]};
     uv_tcp_init(loop_, &l->tcp);
     listeners_.push_back(l);
     ++handles_open_;
@@ -64,7 +66,7 @@ void Worker::run() { uv_run(loop_, UV_RUN_DEFAULT); }
 void Worker::on_connection(uv_stream_t* server, int status) {
   if (status != 0) return;
   auto* l = reinterpret_cast<Listener*>(server);
-  TcpConnection::accept(server, *l->worker, *l->context);
+  TcpConnection::accept(server, *l->worker, *l->context, l->open_connections);
 }
 
 void Worker::request_stop(int64_t drain_ms) {

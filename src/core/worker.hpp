@@ -10,6 +10,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <string>
 #include <unordered_set>
 #include <vector>
 
@@ -28,13 +29,16 @@ struct ProcessCounters {
   std::atomic<uint64_t> active_requests{0};
   std::atomic<uint64_t> connections{0};
   uint32_t max_connections = 10000;
+  // Open connections per listener, in listener order; the admin listener last.
+  std::vector<std::string> listener_names;
+  std::unique_ptr<std::atomic<int64_t>[]> listener_connections;
 };
 
 class Worker {
  public:
   // `loop` null: the worker creates and runs its own loop.
   Worker(std::shared_ptr<SnapshotSource> source, std::shared_ptr<SnapshotSource> admin_source,
-         ProcessCounters& counters, uv_loop_t* loop);
+         ProcessCounters& counters, telemetry::RequestMetrics* metrics, uv_loop_t* loop);
   ~Worker();
 
   // Loop thread. Takes ownership of the fds.
@@ -77,6 +81,7 @@ class Worker {
     Worker* worker;
     WorkerContext* context;
     bool admin;
+    std::atomic<int64_t>* open_connections;
   };
   std::vector<Listener*> listeners_;
   std::unordered_set<TcpConnection*> connections_;

@@ -11,6 +11,7 @@
 
 #include "core/resume_queue.hpp"
 #include "core/snapshot.hpp"
+#include "telemetry/request_metrics.hpp"
 
 namespace apigw {
 
@@ -45,6 +46,7 @@ class WorkerContext {
 
   bool draining = false;
   std::atomic<uint64_t>* active_requests;
+  telemetry::RequestMetrics* metrics = nullptr;  // null: not counted (the admin listener)
 
  private:
   std::shared_ptr<SnapshotSource> source_;

@@ -140,6 +140,9 @@ void ServerConnection::on_flow_answer(Flow& flow) {
   bool unread_body = !message_done_ && parser_.has_body();
   if (unread_body || worker_.draining) keep_alive_ = false;
   write_answer(flow);
+  if (worker_.metrics)
+    worker_.metrics->record(flow.metric_id(), telemetry::method_class(flow.request().method),
+                            flow.response().status, worker_.now_ns() - flow.start_ns());
   flow.log();
   if (unread_body) close(/*linger=*/true);
 }
@@ -189,6 +192,10 @@ void ServerConnection::protocol_error(int status, std::string_view reason) {
     append_response_head(out, res, {false, false, 1, worker_.date_header()});
     std::string_view bufs[2] = {out, res.body};
     transport_.write(bufs, 2);
+    if (worker_.metrics) {
+      auto method = flow_ ? telemetry::method_class(flow_->request().method) : telemetry::Method::kOther;
+      worker_.metrics->record(0, method, status, flow_ ? worker_.now_ns() - flow_->start_ns() : 0);
+    }
   }
   close(/*linger=*/true);
 }

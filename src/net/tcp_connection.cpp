@@ -24,7 +24,8 @@ constexpr uint64_t kLingerMs = 2000;
 
 }  // namespace
 
-TcpConnection::TcpConnection(Worker& worker, WorkerContext& context) : worker_(worker), context_(context) {
+TcpConnection::TcpConnection(Worker& worker, WorkerContext& context, std::atomic<int64_t>* listener_gauge)
+    : worker_(worker), context_(context), listener_gauge_(listener_gauge) {
   uv_tcp_init(worker.loop(), &tcp_);
   uv_timer_init(worker.loop(), &timer_);
   tcp_.data = this;
@@ -34,8 +35,9 @@ TcpConnection::TcpConnection(Worker& worker, WorkerContext& context) : worker_(w
 
 TcpConnection::~TcpConnection() = default;
 
-void TcpConnection::accept(uv_stream_t* server, Worker& worker, WorkerContext& context) {
-  auto* c = new TcpConnection(worker, context);
+void TcpConnection::accept(uv_stream_t* server, Worker& worker, WorkerContext& context,
+                           std::atomic<int64_t>* listener_gauge) {
+  auto* c = new TcpConnection(worker, context, listener_gauge);
   if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp_)) != 0) {
     c->abort_now();
     return;
@@ -52,6 +54,7 @@ void TcpConnection::accept(uv_stream_t* server, Worker& worker, WorkerContext& c
 
 void TcpConnection::start() {
   worker_.add(this);
+  listener_gauge_->fetch_add(1, std::memory_order_relaxed);
   uv_tcp_nodelay(&tcp_, 1);
   sockaddr_storage ss;
   int len = sizeof ss;
@@ -214,6 +217,7 @@ void TcpConnection::finish_close() {
   if (lingering_) {
     if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&tcp_))) return;
     worker_.counters().connections.fetch_sub(1, std::memory_order_relaxed);
+    listener_gauge_->fetch_sub(1, std::memory_order_relaxed);
     worker_.remove(this);
     uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_handle_closed);
     uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_handle_closed);

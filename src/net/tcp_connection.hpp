@@ -16,7 +16,8 @@ class TcpConnection final : public Transport {
  public:
   // Accepts one pending connection from `server`; closes it at once when the
   // process is over max_connections.
-  static void accept(uv_stream_t* server, Worker& worker, WorkerContext& context);
+  static void accept(uv_stream_t* server, Worker& worker, WorkerContext& context,
+                     std::atomic<int64_t>* listener_gauge);
 
   void write(const std::string_view* bufs, size_t count) override;
   bool write_pending() const noexcept override { return writes_in_flight_ > 0; }
@@ -32,7 +33,7 @@ class TcpConnection final : public Transport {
   void force_close();
 
  private:
-  TcpConnection(Worker& worker, WorkerContext& context);
+  TcpConnection(Worker& worker, WorkerContext& context, std::atomic<int64_t>* listener_gauge);
   ~TcpConnection() override;
 
   void start();
@@ -46,6 +47,7 @@ class TcpConnection final : public Transport {
 
   Worker& worker_;
   WorkerContext& context_;
+  std::atomic<int64_t>* listener_gauge_;
   uv_tcp_t tcp_;
   uv_timer_t timer_;
   uv_shutdown_t shutdown_;

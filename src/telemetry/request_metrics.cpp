@@ -1,0 +1,101 @@
+#include "telemetry/request_metrics.hpp"
+
+namespace apigw::telemetry {
+
+RouteNames& RouteNames::instance() {
+  static RouteNames names;
+  return names;
+}
+
+RouteNames::RouteNames() : names_{"-"} {}
+
+uint32_t RouteNames::intern(std::string_view name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto it = ids_.find(name); it != ids_.end()) return it->second;
+  auto id = static_cast<uint32_t>(names_.size());
+  names_.emplace_back(name);
+  ids_.emplace(std::string(name), id);
+  return id;
+}
+
+std::string RouteNames::name(uint32_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return id < names_.size() ? names_[id] : "-";
+}
+
+Method method_class(std::string_view m) noexcept {
+  if (m == "GET") return Method::kGet;
+  if (m == "HEAD") return Method::kHead;
+  if (m == "POST") return Method::kPost;
+  if (m == "PUT") return Method::kPut;
+  if (m == "DELETE") return Method::kDelete;
+  if (m == "PATCH") return Method::kPatch;
+  if (m == "OPTIONS") return Method::kOptions;
+  return Method::kOther;
+}
+
+std::string_view method_name(Method m) noexcept {
+  static constexpr std::string_view kNames[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"};
+  return kNames[static_cast<size_t>(m)];
+}
+
+namespace {
+template <class Slot, size_t N, class Match>
+Slot* probe(std::array<Slot, N>& table, uint64_t hash, Match&& match) {
+  for (size_t i = 0; i < N; ++i) {
+    Slot& s = table[(hash + i) % N];
+    if (match(s)) return &s;
+  }
+  return nullptr;
+}
+}  // namespace
+
+void RequestMetrics::record(uint32_t route, Method method, int status, int64_t duration_ns) noexcept {
+  uint64_t key = ((uint64_t{route} << 24) | (uint64_t(method) << 16) | uint64_t(status & 0xffff)) + 1;
+  // Single writer: a free slot is claimed with a plain store; readers skip
+  // slots whose key is 0 and may miss one sample in flight, never misread it.
+  Counter* c = probe(counters_, key * 0x9E3779B97F4A7C15ull >> 40, [&](Counter& s) {
+    uint64_t k = s.key.load(std::memory_order_relaxed);
+    if (k == 0) s.key.store(key, std::memory_order_release);
+    return k == 0 || k == key;
+  });
+  if (c) c->value.fetch_add(1, std::memory_order_relaxed);
+  else dropped_.fetch_add(1, std::memory_order_relaxed);
+
+  Histogram* h = probe(histograms_, uint64_t{route} * 0x9E3779B1u, [&](Histogram& s) {
+    uint32_t r = s.route_plus1.load(std::memory_order_relaxed);
+    if (r == 0) s.route_plus1.store(route + 1, std::memory_order_release);
+    return r == 0 || r == route + 1;
+  });
+  if (!h) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  double seconds = static_cast<double>(duration_ns) / 1e9;
+  size_t b = 0;
+  while (b < kLatencyBucketsSeconds.size() && seconds > kLatencyBucketsSeconds[b]) ++b;
+  if (b < kLatencyBucketsSeconds.size()) h->buckets[b].fetch_add(1, std::memory_order_relaxed);
+  h->sum_ns.fetch_add(static_cast<uint64_t>(duration_ns < 0 ? 0 : duration_ns), std::memory_order_relaxed);
+  h->count.fetch_add(1, std::memory_order_relaxed);
+}
+
+void RequestMetrics::collect(MetricsTotals& out) const {
+  for (const Counter& c : counters_) {
+    uint64_t k = c.key.load(std::memory_order_acquire);
+    if (k == 0) continue;
+    --k;
+    out.requests[{static_cast<uint32_t>(k >> 24), static_cast<Method>((k >> 16) & 0xff),
+                  static_cast<uint16_t>(k & 0xffff)}] += c.value.load(std::memory_order_relaxed);
+  }
+  for (const Histogram& h : histograms_) {
+    uint32_t r = h.route_plus1.load(std::memory_order_acquire);
+    if (r == 0) continue;
+    auto& l = out.latency[r - 1];
+    for (size_t i = 0; i < h.buckets.size(); ++i) l.buckets[i] += h.buckets[i].load(std::memory_order_relaxed);
+    l.count += h.count.load(std::memory_order_relaxed);
+    l.sum_ns += h.sum_ns.load(std::memory_order_relaxed);
+  }
+  out.dropped += dropped_.load(std::memory_order_relaxed);
+}
+
+}  // namespace apigw::telemetry
