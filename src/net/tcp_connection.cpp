@@ -182,20 +182,36 @@ void TcpConnection::on_write(uv_write_t* req, int status) {
   }
 }
 
+// Timers move on every request (header, idle ...), so they are lazy: only
+// the deadline is recorded, and the libuv timer (a heap operation) is
+// touched only when it would fire too late. An early firing re-arms itself.
 void TcpConnection::arm_timer(uint64_t ms) {
   if (ms == 0) {
-    uv_timer_stop(&timer_);
+    deadline_ = 0;
     return;
   }
-  uv_timer_start(&timer_, on_timer, ms, 0);
+  deadline_ = uv_now(worker_.loop()) + ms;
+  if (timer_due_ == 0 || timer_due_ > deadline_) {
+    timer_due_ = deadline_;
+    uv_timer_start(&timer_, on_timer, ms, 0);
+  }
 }
 
 void TcpConnection::on_timer(uv_timer_t* t) {
   auto* c = static_cast<TcpConnection*>(t->data);
+  c->timer_due_ = 0;
   if (c->lingering_) {
     c->finish_close();
     return;
   }
+  if (c->deadline_ == 0) return;
+  uint64_t now = uv_now(c->worker_.loop());
+  if (now < c->deadline_) {
+    c->timer_due_ = c->deadline_;
+    uv_timer_start(&c->timer_, on_timer, c->deadline_ - now, 0);
+    return;
+  }
+  c->deadline_ = 0;
   c->http_->on_timeout();
 }
 
@@ -240,6 +256,7 @@ void TcpConnection::on_shutdown(uv_shutdown_t* req, int status) {
     if (!uv_is_closing(reinterpret_cast<uv_handle_t*>(&c->tcp_))) c->finish_close();
     return;
   }
+  c->timer_due_ = 0;
   uv_timer_start(&c->timer_, on_timer, kLingerMs, 0);
   c->reading_ = false;
   c->resume_reading();

@@ -52,6 +52,8 @@ class TcpConnection final : public Transport {
   uv_timer_t timer_;
   uv_shutdown_t shutdown_;
   std::optional<http::ServerConnection> http_;
+  uint64_t deadline_ = 0;   // loop ms when the connection's timeout is due; 0 = none
+  uint64_t timer_due_ = 0;  // when the libuv timer fires; 0 = not running
   uint32_t writes_in_flight_ = 0;
   uint8_t open_handles_ = 0;
   bool reading_ = false;
