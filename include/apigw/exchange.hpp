@@ -82,6 +82,33 @@ class ResumeToken {
   std::shared_ptr<detail::ExchangeAnchor> anchor_;
 };
 
+// Writes an answer while it is being produced: chunked on HTTP/1.1, and on
+// HTTP/1.0 delimited by closing the connection. Safe to use from any thread.
+// begin() once, write() any number of times, end() once. A stream dropped
+// before end() aborts the answer: before begin() it becomes a 500, after it
+// the connection is closed, so that the client sees a truncated answer and
+// never a complete-looking one. Bytes are queued in memory until the client
+// reads them: pace a fast producer yourself.
+class ResponseStream {
+ public:
+  ResponseStream() = default;
+  explicit ResponseStream(std::shared_ptr<detail::ExchangeAnchor> anchor) : anchor_(std::move(anchor)) {}
+  ResponseStream(ResponseStream&&) noexcept = default;
+  ResponseStream& operator=(ResponseStream&&) noexcept;
+  ResponseStream(const ResponseStream&) = delete;
+  ResponseStream& operator=(const ResponseStream&) = delete;
+  ~ResponseStream();
+
+  void begin(int status, std::vector<std::pair<std::string, std::string>> headers = {}) noexcept;
+  void write(std::string data) noexcept;
+  void end() noexcept;
+
+ private:
+  void abort() noexcept;
+  std::shared_ptr<detail::ExchangeAnchor> anchor_;
+  bool began_ = false;
+};
+
 struct RouteInfo {
   std::string_view name;
 };
@@ -117,6 +144,9 @@ class Exchange {
 
   // Suspends the exchange; return Decision::kPause, then use the token.
   ResumeToken pause();
+  // Suspends the exchange to answer with a stream (from a handler); return
+  // Decision::kPause, then use the stream.
+  ResponseStream stream();
 
   // Typed per-request state, created on first use from the arena and
   // destroyed when the exchange ends.

@@ -33,6 +33,8 @@ Decision Exchange::fail(Status status) {
 
 ResumeToken Exchange::pause() { return ResumeToken(anchor_); }
 
+ResponseStream Exchange::stream() { return ResponseStream(anchor_); }
+
 // ResumeToken
 
 namespace {
@@ -69,6 +71,54 @@ void ResumeToken::respond(Reply reply) noexcept {
 
 void ResumeToken::fail(Status status) noexcept {
   post(anchor_, {detail::ResumeAction::Kind::kFail, nullptr, {}, std::move(status)});
+}
+
+// ResponseStream
+
+namespace {
+void post_stream(const std::shared_ptr<detail::ExchangeAnchor>& anchor, detail::ResumeAction action) noexcept {
+  if (!anchor) return;
+  try {
+    action.anchor = anchor;
+    anchor->queue().push(std::move(action));
+  } catch (...) {
+  }
+}
+}  // namespace
+
+ResponseStream& ResponseStream::operator=(ResponseStream&& other) noexcept {
+  if (this != &other) {
+    abort();
+    anchor_ = std::move(other.anchor_);
+    began_ = other.began_;
+  }
+  return *this;
+}
+
+ResponseStream::~ResponseStream() { abort(); }
+
+void ResponseStream::abort() noexcept {
+  if (!anchor_) return;
+  post_stream(anchor_, {detail::ResumeAction::Kind::kStreamAbort, nullptr, {}, {}});
+  anchor_.reset();
+}
+
+void ResponseStream::begin(int status, std::vector<std::pair<std::string, std::string>> headers) noexcept {
+  if (!anchor_ || began_) return;
+  began_ = true;
+  post_stream(anchor_, {detail::ResumeAction::Kind::kStreamBegin, nullptr, {status, std::move(headers), {}}, {}});
+}
+
+void ResponseStream::write(std::string data) noexcept {
+  if (!anchor_ || !began_ || data.empty()) return;
+  post_stream(anchor_, {detail::ResumeAction::Kind::kStreamData, nullptr, {0, {}, std::move(data)}, {}});
+}
+
+void ResponseStream::end() noexcept {
+  if (!anchor_) return;
+  if (!began_) begin(200);
+  post_stream(anchor_, {detail::ResumeAction::Kind::kStreamEnd, nullptr, {}, {}});
+  anchor_.reset();
 }
 
 }  // namespace apigw

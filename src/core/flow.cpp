@@ -78,6 +78,7 @@ void Flow::body_complete() {
 }
 
 void Flow::apply(detail::ResumeAction&& action) {
+  if (action.kind >= detail::ResumeAction::Kind::kStreamBegin) return apply_stream(std::move(action));
   if (!paused_) return;  // a token used twice, or for a phase that did not pause
   paused_ = false;
   Decision d = Decision::kContinue;
@@ -94,8 +95,47 @@ void Flow::apply(detail::ResumeAction&& action) {
     case detail::ResumeAction::Kind::kFail:
       d = fail(std::move(action.status));
       break;
+    default:
+      return;  // stream actions: apply_stream
   }
   if (handle(d)) run();
+}
+
+void Flow::apply_stream(detail::ResumeAction&& action) {
+  using Kind = detail::ResumeAction::Kind;
+  switch (action.kind) {
+    case Kind::kStreamBegin:
+      if (!paused_ || stage_ != Stage::kTarget) return;
+      paused_ = false;
+      streaming_ = stream_open_ = true;
+      response_.status = action.reply.status;
+      response_.headers.clear();
+      for (auto& [k, v] : action.reply.headers) response_.headers.add(k, v);
+      if (handle(Decision::kRespond)) run();  // response phases, then the head goes out
+      return;
+    case Kind::kStreamData:
+      if (!stream_open_) return;
+      // While a response phase is paused the head is not out yet: keep the bytes.
+      if (stage_ != Stage::kDone) response_.body.append(action.reply.body);
+      else host_.on_flow_data(*this, action.reply.body);
+      return;
+    case Kind::kStreamEnd:
+      if (!stream_open_) return;
+      stream_open_ = false;
+      if (stage_ == Stage::kDone) host_.on_flow_end(*this);
+      return;
+    case Kind::kStreamAbort:
+      if (stream_open_) {
+        stream_open_ = false;
+        host_.on_flow_abort(*this);
+      } else if (paused_ && stage_ == Stage::kTarget) {
+        paused_ = false;
+        if (handle(fail(Status(Code::kInternal, "response stream dropped before it began")))) run();
+      }
+      return;
+    default:
+      return;
+  }
 }
 
 // Applies a phase's decision; false when the flow must wait.

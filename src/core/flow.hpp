@@ -27,6 +27,11 @@ class FlowHost {
   virtual void on_flow_wants_body(Flow& flow) = 0;
   // A paused flow moved on (worker, after apply): write, go on parsing.
   virtual void on_flow_settled() = 0;
+  // A streamed answer: its head went out through on_flow_answer; then
+  // bytes, then the end, or an abort (the answer cannot be completed).
+  virtual void on_flow_data(Flow& flow, std::string_view data) = 0;
+  virtual void on_flow_end(Flow& flow) = 0;
+  virtual void on_flow_abort(Flow& flow) = 0;
 };
 
 class Flow final : public Exchange {
@@ -44,7 +49,11 @@ class Flow final : public Exchange {
   // The answer was handed to the transport: run on_log phases.
   void log() noexcept;
 
-  bool answered() const noexcept { return stage_ == Stage::kDone; }
+  // The whole answer (a stream's too) has been handed to the host.
+  bool answered() const noexcept { return stage_ == Stage::kDone && !stream_open_; }
+  // The answer is a stream (its head may be out while its body is not).
+  bool streaming() const noexcept { return streaming_; }
+  bool stream_open() const noexcept { return stream_open_; }
   bool body_done() const noexcept { return body_done_; }
   bool paused() const noexcept { return paused_; }
   const Snapshot& snapshot() const noexcept { return *snapshot_; }
@@ -73,6 +82,9 @@ class Flow final : public Exchange {
   bool paused_ = false;
   bool running_ = false;
   bool logged_ = false;
+  bool streaming_ = false;
+  bool stream_open_ = false;
+  void apply_stream(detail::ResumeAction&& action);
 };
 
 }  // namespace apigw

@@ -35,7 +35,7 @@ class ExchangeAnchor {
 };
 
 struct ResumeAction {
-  enum class Kind : uint8_t { kResume, kRespond, kFail };
+  enum class Kind : uint8_t { kResume, kRespond, kFail, kStreamBegin, kStreamData, kStreamEnd, kStreamAbort };
   Kind kind = Kind::kResume;
   std::shared_ptr<ExchangeAnchor> anchor;
   Reply reply;

@@ -78,7 +78,9 @@ void append_response_head(std::pmr::string& out, const Response& response, const
     out += "\r\n";
   }
   if (!has_date) out += o.date;
-  if (status_allows_body(status)) {
+  if (o.stream && status_allows_body(status)) {
+    if (o.version_minor >= 1) out += "transfer-encoding: chunked\r\n";
+  } else if (status_allows_body(status)) {
     out += "content-length: ";
     append_number(out, response.body.size());
     out += "\r\n";

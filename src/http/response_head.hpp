@@ -13,6 +13,8 @@ struct HeadOptions {
   bool keep_alive = true;
   uint8_t version_minor = 1;  // of the request: 0 asks for explicit keep-alive
   std::string_view date;      // a full "date: ...\r\n" line
+  // The body's length is not known: chunked on HTTP/1.1, close-delimited on 1.0.
+  bool stream = false;
 };
 
 // Whether an answer with this status may carry a body at all.

@@ -139,12 +139,49 @@ void ServerConnection::on_flow_answer(Flow& flow) {
   // rest of the body would otherwise be read as the next request.
   bool unread_body = !message_done_ && parser_.has_body();
   if (unread_body || worker_.draining) keep_alive_ = false;
+  // An HTTP/1.0 client learns where a streamed body ends from the close.
+  if (flow.streaming() && flow.request().version_minor == 0) keep_alive_ = false;
   write_answer(flow);
+  if (unread_body) close(/*linger=*/true);
+  if (!flow.streaming()) return finish_answer(flow);
+  if (!flow.response().body.empty()) on_flow_data(flow, flow.response().body);  // bytes that came early
+  if (!flow.stream_open()) on_flow_end(flow);
+}
+
+void ServerConnection::finish_answer(Flow& flow) {
   if (worker_.metrics)
     worker_.metrics->record(flow.metric_id(), telemetry::method_class(flow.request().method),
                             flow.response().status, worker_.now_ns() - flow.start_ns());
   flow.log();
-  if (unread_body) close(/*linger=*/true);
+}
+
+void ServerConnection::on_flow_data(Flow&, std::string_view data) {
+  if (closing_ || !body_out_ || data.empty()) return;
+  if (!chunked_) {
+    transport_.write(&data, 1);
+    return;
+  }
+  char size[20];
+  int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  std::string_view bufs[3] = {{size, static_cast<size_t>(n)}, data, "\r\n"};
+  transport_.write(bufs, 3);
+}
+
+void ServerConnection::on_flow_end(Flow& flow) {
+  if (closing_) return;
+  if (chunked_ && body_out_) {
+    std::string_view last = "0\r\n\r\n";
+    transport_.write(&last, 1);
+  }
+  finish_answer(flow);
+}
+
+void ServerConnection::on_flow_abort(Flow& flow) {
+  // The answer cannot be completed: closing without the last chunk tells the
+  // client it is truncated.
+  keep_alive_ = false;
+  finish_answer(flow);
+  close();
 }
 
 void ServerConnection::write_answer(Flow& flow) {
@@ -153,9 +190,12 @@ void ServerConnection::write_answer(Flow& flow) {
   bool head = req.method == std::string_view("HEAD");
   std::pmr::string out(&flow.arena());
   out.reserve(256 + res.headers.size() * 48);
-  append_response_head(out, res, {head, keep_alive_, req.version_minor, worker_.date_header()});
+  bool stream = flow.streaming();
+  append_response_head(out, res, {head, keep_alive_, req.version_minor, worker_.date_header(), stream});
+  body_out_ = !head && status_allows_body(res.status);
+  chunked_ = stream && req.version_minor >= 1;
   std::string_view bufs[2] = {out, res.body};
-  size_t count = (head || !status_allows_body(res.status) || res.body.empty()) ? 1 : 2;
+  size_t count = (stream || !body_out_ || res.body.empty()) ? 1 : 2;
   transport_.write(bufs, count);
 }
 

@@ -67,6 +67,7 @@ ClientResponse Client::parse(std::string_view bytes) {
   std::from_chars(code.data(), code.data() + code.size(), status);
   size_t line_end = head.find("\r\n");
   size_t length = 0;
+  bool chunked = false;
   while (line_end != std::string_view::npos) {
     size_t next = head.find("\r\n", line_end + 2);
     std::string_view line = head.substr(line_end + 2, next == std::string_view::npos ? head.npos : next - line_end - 2);
@@ -77,10 +78,26 @@ ClientResponse Client::parse(std::string_view bytes) {
       r.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
       if (iequals(line.substr(0, colon), "content-length"))
         std::from_chars(value.data(), value.data() + value.size(), length);
+      if (iequals(line.substr(0, colon), "transfer-encoding") && iequals(value, "chunked")) chunked = true;
     }
     line_end = next;
   }
   std::string_view body = bytes.substr(end + 4);
+  if (chunked) {
+    // Sizes in hex, each chunk followed by CRLF, a zero-size chunk last.
+    for (;;) {
+      size_t eol = body.find("\r\n");
+      if (eol == std::string_view::npos) return r;
+      size_t size = 0;
+      std::from_chars(body.data(), body.data() + eol, size, 16);
+      if (body.size() < eol + 2 + size + 2) return r;
+      if (size == 0) break;
+      r.body.append(body.substr(eol + 2, size));
+      body.remove_prefix(eol + 2 + size + 2);
+    }
+    r.status = status;
+    return r;
+  }
   if (body.size() < length) return r;  // incomplete
   r.body = std::string(body.substr(0, length));
   r.status = status;

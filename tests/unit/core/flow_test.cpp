@@ -231,3 +231,67 @@ TEST_CASE("flow: a disabled route answers 503 with Retry-After") {
   CHECK(res.status == 503);
   CHECK(!res.header("retry-after").empty());
 }
+
+namespace {
+apigw::testing::Client streaming_client(std::vector<std::thread>& threads, bool end_stream = true,
+                                        bool begin_stream = true) {
+  auto b = base();
+  b.handler("events", [&threads, end_stream, begin_stream](Exchange& ex) {
+    threads.emplace_back([s = ex.stream(), end_stream, begin_stream]() mutable {
+      if (!begin_stream) return;  // dropped before begin
+      s.begin(200, {{"content-type", "text/event-stream"}});
+      for (int i = 0; i < 3; ++i) s.write("data: " + std::to_string(i) + "\n\n");
+      if (end_stream) s.end();
+    });
+    return Decision::kPause;
+  });
+  auto r = route("events", "/events");
+  r.handler = "events";
+  b.route(r);
+  return apigw::testing::Client::create(b).value();
+}
+}  // namespace
+
+TEST_CASE("flow: a streamed answer goes out chunked, written from another thread") {
+  std::vector<std::thread> threads;
+  auto client = streaming_client(threads);
+  std::string raw = client.raw("GET /events HTTP/1.1\r\nhost: a\r\n\r\n");
+  for (auto& t : threads) t.join();
+  CHECK(raw.find("transfer-encoding: chunked\r\n") != std::string::npos);
+  CHECK(raw.find("content-length") == std::string::npos);
+  CHECK(raw.find("\r\n\r\n9\r\ndata: 0\n\n\r\n9\r\ndata: 1\n\n\r\n9\r\ndata: 2\n\n\r\n0\r\n\r\n") != std::string::npos);
+  auto res = apigw::testing::Client::parse(raw);
+  CHECK(res.status == 200);
+  CHECK(res.body == "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  CHECK_FALSE(client.closed());  // keep-alive survives a chunked answer
+}
+
+TEST_CASE("flow: a streamed answer to HTTP/1.0 is delimited by closing") {
+  std::vector<std::thread> threads;
+  auto client = streaming_client(threads);
+  std::string raw = client.raw("GET /events HTTP/1.0\r\n\r\n");
+  for (auto& t : threads) t.join();
+  CHECK(raw.find("transfer-encoding") == std::string::npos);
+  CHECK(raw.find("connection: close\r\n") != std::string::npos);
+  CHECK(raw.substr(raw.find("\r\n\r\n") + 4) == "data: 0\n\ndata: 1\n\ndata: 2\n\n");
+  CHECK(client.closed());
+}
+
+TEST_CASE("flow: a stream dropped after begin closes the connection without the last chunk") {
+  std::vector<std::thread> threads;
+  auto client = streaming_client(threads, /*end_stream=*/false);
+  std::string raw = client.raw("GET /events HTTP/1.1\r\nhost: a\r\n\r\n");
+  for (auto& t : threads) t.join();
+  CHECK(raw.find("data: 2") != std::string::npos);
+  CHECK(raw.find("0\r\n\r\n") == std::string::npos);
+  CHECK(client.closed());
+  CHECK(apigw::testing::Client::parse(raw).status == 0);  // incomplete, as the client sees it
+}
+
+TEST_CASE("flow: a stream dropped before begin is a 500") {
+  std::vector<std::thread> threads;
+  auto client = streaming_client(threads, true, /*begin_stream=*/false);
+  auto res = apigw::testing::Client::parse(client.raw("GET /events HTTP/1.1\r\nhost: a\r\n\r\n"));
+  for (auto& t : threads) t.join();
+  CHECK(res.status == 500);
+}
