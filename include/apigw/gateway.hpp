@@ -25,6 +25,7 @@
 #include "apigw/exchange.hpp"
 #include "apigw/policy.hpp"
 #include "apigw/status.hpp"
+#include "apigw/upstream.hpp"
 
 typedef struct uv_loop_s uv_loop_t;
 
@@ -80,6 +81,10 @@ struct RouteOptions {
   std::optional<StaticResponse> respond;
   std::string handler;
   std::string upstream;
+  // With `upstream`:
+  RewriteOptions rewrite;
+  std::vector<SplitOptions> split;
+  std::optional<MirrorOptions> mirror;
   bool enabled = true;
 };
 
@@ -98,6 +103,7 @@ class GatewayBuilder {
   GatewayBuilder& admin(AdminOptions options);
   GatewayBuilder& handler(std::string name, Handler handler);
   GatewayBuilder& policy(std::string name, PolicyPtr policy);
+  GatewayBuilder& upstream(UpstreamOptions options);
   GatewayBuilder& route(RouteOptions options);
   GatewayBuilder& clock(std::shared_ptr<const Clock> clock);
 

@@ -17,6 +17,7 @@ struct GatewayBuilder::State {
   AdminOptions admin;
   std::map<std::string, Handler, std::less<>> handlers;
   std::map<std::string, PolicyPtr, std::less<>> policies;
+  std::vector<UpstreamOptions> upstreams;
   std::vector<RouteOptions> routes;
   std::shared_ptr<const Clock> clock;
 };

@@ -1,6 +1,7 @@
 #include "core/flow.hpp"
 
 #include "core/error_response.hpp"
+#include "upstream/proxy_call.hpp"
 
 namespace apigw {
 namespace {
@@ -38,17 +39,19 @@ void substitute_params(std::pmr::string& out, std::string_view tmpl, const Excha
 }  // namespace
 
 Flow::Flow(FlowHost& host, std::shared_ptr<const Snapshot> snapshot,
-           std::shared_ptr<detail::ResumeQueue> queue, int64_t now_ns)
+           std::shared_ptr<detail::ResumeQueue> queue, int64_t now_ns, upstream::WorkerUpstreams* upstreams)
     : Exchange(arena_cap(snapshot->limits)),
       host_(host),
       snapshot_(std::move(snapshot)),
-      queue_(std::move(queue)) {
+      queue_(std::move(queue)),
+      upstreams_(upstreams) {
   start_ns_ = now_ns;
   anchor_ = std::make_shared<detail::ExchangeAnchor>(this, queue_);
 }
 
 Flow::~Flow() {
   if (anchor_) anchor_->detach();
+  proxy_.reset();  // before the arena it reads from goes
 }
 
 void Flow::start() {
@@ -106,36 +109,80 @@ void Flow::apply_stream(detail::ResumeAction&& action) {
   switch (action.kind) {
     case Kind::kStreamBegin:
       if (!paused_ || stage_ != Stage::kTarget) return;
-      paused_ = false;
-      streaming_ = stream_open_ = true;
       response_.status = action.reply.status;
       response_.headers.clear();
       for (auto& [k, v] : action.reply.headers) response_.headers.add(k, v);
-      if (handle(Decision::kRespond)) run();  // response phases, then the head goes out
+      stream_begins(-1);
       return;
     case Kind::kStreamData:
-      if (!stream_open_) return;
-      // While a response phase is paused the head is not out yet: keep the bytes.
-      if (stage_ != Stage::kDone) response_.body.append(action.reply.body);
-      else host_.on_flow_data(*this, action.reply.body);
+      stream_data(action.reply.body);
       return;
     case Kind::kStreamEnd:
-      if (!stream_open_) return;
-      stream_open_ = false;
-      if (stage_ == Stage::kDone) host_.on_flow_end(*this);
+      stream_end();
       return;
     case Kind::kStreamAbort:
       if (stream_open_) {
-        stream_open_ = false;
-        host_.on_flow_abort(*this);
+        stream_abort();
       } else if (paused_ && stage_ == Stage::kTarget) {
-        paused_ = false;
-        if (handle(fail(Status(Code::kInternal, "response stream dropped before it began")))) run();
+        proxy_failed(Status(Code::kInternal, "response stream dropped before it began"));
       }
       return;
     default:
       return;
   }
+}
+
+void Flow::stream_begins(int64_t content_length) {
+  if (stage_ != Stage::kTarget) return;
+  streaming_ = stream_open_ = true;
+  content_length_ = content_length;
+  if (running_) {  // reached before run_target() returned
+    early_ = Decision::kRespond;
+    return;
+  }
+  paused_ = false;
+  if (handle(Decision::kRespond)) run();  // response phases, then the head goes out
+}
+
+bool Flow::stream_data(std::string_view data) {
+  if (!stream_open_) return true;
+  // While a response phase is paused the head is not out yet: keep the bytes.
+  if (stage_ != Stage::kDone) {
+    response_.body.append(data);
+    return true;
+  }
+  return host_.on_flow_data(*this, data);
+}
+
+void Flow::stream_end() {
+  if (!stream_open_) return;
+  stream_open_ = false;
+  if (stage_ == Stage::kDone) host_.on_flow_end(*this);
+}
+
+void Flow::stream_abort() {
+  if (!stream_open_) return;
+  stream_open_ = false;
+  host_.on_flow_abort(*this);
+}
+
+void Flow::proxy_failed(Status status) {
+  if (stage_ != Stage::kTarget) return;
+  Decision d = fail(std::move(status));
+  if (running_) {
+    early_ = d;
+    return;
+  }
+  paused_ = false;
+  if (handle(d)) run();
+}
+
+void Flow::request_settle() {
+  queue_->push({detail::ResumeAction::Kind::kSettle, anchor_, {}, {}});
+}
+
+void Flow::on_client_drained() {
+  if (proxy_) proxy_->on_client_drained();
 }
 
 // Applies a phase's decision; false when the flow must wait.
@@ -202,7 +249,14 @@ Decision Flow::run_target() {
   }
   // Host code must not unwind into the data plane.
   try {
-    return route_->handler(*this);
+    if (route_->upstream) {
+    if (!upstreams_)
+      return fail(Status::http(502, "no_upstream_transport", "upstreams need a socket worker"));
+    proxy_ = std::make_unique<upstream::ProxyCall>(*this, *upstreams_, route_->upstream, route_->rewrite);
+    proxy_->start();
+    return Decision::kPause;
+  }
+  return route_->handler(*this);
   } catch (const std::exception& e) {
     return fail(Status(Code::kInternal, std::string("handler threw: ") + e.what()));
   } catch (...) {
@@ -246,6 +300,10 @@ void Flow::run() {
         break;
       case Stage::kTarget:
         d = run_target();
+        if (d == Decision::kPause && early_) {
+          d = *early_;
+          early_.reset();
+        }
         break;
       case Stage::kResponse:
         if (cursor_ == 0) {

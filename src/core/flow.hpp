@@ -9,12 +9,18 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "apigw/exchange.hpp"
 #include "core/resume_queue.hpp"
 #include "core/snapshot.hpp"
 
 namespace apigw {
+
+namespace upstream {
+class ProxyCall;
+class WorkerUpstreams;
+}  // namespace upstream
 
 class Flow;
 
@@ -29,15 +35,18 @@ class FlowHost {
   virtual void on_flow_settled() = 0;
   // A streamed answer: its head went out through on_flow_answer; then
   // bytes, then the end, or an abort (the answer cannot be completed).
-  virtual void on_flow_data(Flow& flow, std::string_view data) = 0;
+  // Returns false while the client is not keeping up: the source should pause
+  // until on_client_drained().
+  virtual bool on_flow_data(Flow& flow, std::string_view data) = 0;
   virtual void on_flow_end(Flow& flow) = 0;
   virtual void on_flow_abort(Flow& flow) = 0;
 };
 
 class Flow final : public Exchange {
  public:
+  // `upstreams` null: routes to upstreams answer 502 (the in-memory transport).
   Flow(FlowHost& host, std::shared_ptr<const Snapshot> snapshot,
-       std::shared_ptr<detail::ResumeQueue> queue, int64_t now_ns);
+       std::shared_ptr<detail::ResumeQueue> queue, int64_t now_ns, upstream::WorkerUpstreams* upstreams);
   ~Flow();
 
   // The head is parsed: match the route, run on_request phases.
@@ -58,6 +67,23 @@ class Flow final : public Exchange {
   bool paused() const noexcept { return paused_; }
   const Snapshot& snapshot() const noexcept { return *snapshot_; }
   FlowHost& host() const noexcept { return host_; }
+  // A streamed answer, driven on the loop thread (ResponseStream actions, the
+  // proxy). The answer's status and headers are set before it begins;
+  // `content_length` -1 when unknown (chunked to HTTP/1.1 clients).
+  void stream_begins(int64_t content_length);
+  bool stream_data(std::string_view data);  // false: the client lags, pause the source
+  void stream_end();
+  void stream_abort();
+  // The proxy could not get an answer: the error answer goes out instead.
+  void proxy_failed(Status status);
+  // The client took what was written.
+  void on_client_drained();
+  // Asks the worker to call the host's on_flow_settled() on a fresh stack:
+  // for answers that finish inside callbacks which must not see the flow die.
+  void request_settle();
+  // The length announced for a streamed answer, -1 when unknown.
+  int64_t content_length() const noexcept { return content_length_; }
+
   // The matched route's label id, 0 when no route matched.
   uint32_t metric_id() const noexcept { return route_ ? route_->metric_id : 0; }
 
@@ -84,6 +110,12 @@ class Flow final : public Exchange {
   bool logged_ = false;
   bool streaming_ = false;
   bool stream_open_ = false;
+  int64_t content_length_ = -1;
+  upstream::WorkerUpstreams* upstreams_;
+  std::unique_ptr<upstream::ProxyCall> proxy_;
+  // A decision the target reached before run_target() returned (a proxy
+  // failing synchronously): taken instead of its kPause.
+  std::optional<Decision> early_;
   void apply_stream(detail::ResumeAction&& action);
 };
 

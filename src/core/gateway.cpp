@@ -30,6 +30,7 @@ struct Gateway::Impl {
   std::atomic<bool> started{false};
   bool stop_sent = false;
   std::atomic<uint64_t> next_version{1};
+  upstream::UpstreamRegistry upstreams;  // health and budgets, kept across reloads
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
   std::function<void()> on_stopped;
@@ -68,7 +69,7 @@ Status Gateway::Impl::bind_all(size_t worker_count) {
 
 Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
   auto impl = std::make_unique<Gateway::Impl>();
-  auto snap = Snapshot::compile(*this, impl->next_version.fetch_add(1));
+  auto snap = Snapshot::compile(*this, impl->next_version.fetch_add(1), &impl->upstreams);
   if (!snap) return snap.status();
   if (!state_->admin.address.empty()) {
     if (Status st = validate_admin(state_->admin); !st) return st;
@@ -194,7 +195,7 @@ Status Gateway::reload(const GatewayBuilder& builder) {
     if (s.listeners[i].address != impl_->listeners[i].address)
       return refuse("changing listener addresses needs a restart");
   if (s.admin.address != impl_->admin.address) return refuse("changing the admin address needs a restart");
-  auto snap = Snapshot::compile(builder, impl_->next_version.fetch_add(1));
+  auto snap = Snapshot::compile(builder, impl_->next_version.fetch_add(1), &impl_->upstreams);
   if (!snap) {
     impl_->reloads_failed.fetch_add(1);
     return snap.status();

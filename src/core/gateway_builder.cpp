@@ -35,6 +35,10 @@ GatewayBuilder& GatewayBuilder::policy(std::string name, PolicyPtr policy) {
   state_->policies[std::move(name)] = std::move(policy);
   return *this;
 }
+GatewayBuilder& GatewayBuilder::upstream(UpstreamOptions options) {
+  state_->upstreams.push_back(std::move(options));
+  return *this;
+}
 GatewayBuilder& GatewayBuilder::route(RouteOptions options) {
   state_->routes.push_back(std::move(options));
   return *this;
@@ -52,7 +56,18 @@ Status validate_route(const GatewayBuilder::State& s, const RouteOptions& r, siz
   std::string where = "route " + std::to_string(index) + (r.name.empty() ? "" : " (\"" + r.name + "\")");
   int targets = (r.respond ? 1 : 0) + (r.handler.empty() ? 0 : 1) + (r.upstream.empty() ? 0 : 1);
   if (targets != 1) return invalid(where + ": needs exactly one of respond, handler, upstream");
-  if (!r.upstream.empty()) return Status(Code::kUnimplemented, where + ": upstream targets are not supported yet");
+  auto known_upstream = [&](const std::string& name) {
+    for (const auto& u : s.upstreams)
+      if (u.name == name) return true;
+    return false;
+  };
+  if (!r.upstream.empty() && !known_upstream(r.upstream))
+    return invalid(where + ": unknown upstream \"" + r.upstream + "\"");
+  if (r.upstream.empty() && (!r.rewrite.path.empty() || !r.rewrite.strip_prefix.empty() || !r.rewrite.host.empty() ||
+                             !r.split.empty() || r.mirror))
+    return invalid(where + ": rewrite, split and mirror need an upstream target");
+  if (!r.split.empty()) return Status(Code::kUnimplemented, where + ": split is not supported yet");
+  if (r.mirror) return Status(Code::kUnimplemented, where + ": mirror is not supported yet");
   if (!r.handler.empty() && r.handler != "echo" && !s.handlers.count(r.handler))
     return invalid(where + ": unknown handler \"" + r.handler + "\"");
   if (r.respond && (r.respond->status < 100 || r.respond->status > 599))
@@ -85,6 +100,17 @@ Status GatewayBuilder::validate() const {
   if (s.limits.max_uri_bytes < 16) return invalid("limits.max_uri_bytes must be at least 16");
   if (s.limits.max_headers < 1) return invalid("limits.max_headers must be at least 1");
   if (s.limits.max_connections < 1) return invalid("limits.max_connections must be at least 1");
+  names.clear();
+  for (const auto& u : s.upstreams) {
+    std::string where = "upstream \"" + u.name + "\"";
+    if (u.name.empty()) return invalid("an upstream needs a name");
+    if (!names.insert(u.name).second) return invalid("duplicate upstream name \"" + u.name + "\"");
+    if (u.targets.empty()) return invalid(where + ": needs at least one target");
+    if (u.retries.attempts < 1) return invalid(where + ": retries.attempts must be at least 1");
+    if (u.max_connections_per_target < 1) return invalid(where + ": max_connections_per_target must be at least 1");
+    for (const auto& t : u.targets)
+      if (t.weight < 1 || t.weight > 1000) return invalid(where + ": target weights must be 1..1000");
+  }
   names.clear();
   for (size_t i = 0; i < s.routes.size(); ++i) {
     const auto& r = s.routes[i];

@@ -35,7 +35,11 @@ class ExchangeAnchor {
 };
 
 struct ResumeAction {
-  enum class Kind : uint8_t { kResume, kRespond, kFail, kStreamBegin, kStreamData, kStreamEnd, kStreamAbort };
+  enum class Kind : uint8_t {
+    kResume, kRespond, kFail,                               // a paused phase goes on
+    kStreamBegin, kStreamData, kStreamEnd, kStreamAbort,  // a ResponseStream
+    kSettle,  // nothing to apply: the host goes on (after an answer finished deep in a callback)
+  };
   Kind kind = Kind::kResume;
   std::shared_ptr<ExchangeAnchor> anchor;
   Reply reply;

@@ -1,4 +1,5 @@
 #include "core/snapshot.hpp"
+#include <map>
 
 #include "core/builder_state.hpp"
 #include "core/echo_handler.hpp"
@@ -6,9 +7,18 @@
 
 namespace apigw {
 
-Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& builder, uint64_t version) {
+Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& builder, uint64_t version,
+                                                          upstream::UpstreamRegistry* registry) {
   if (Status st = builder.validate(); !st) return st;
   const GatewayBuilder::State& s = builder.state();
+  upstream::UpstreamRegistry fresh;
+  if (!registry) registry = &fresh;
+  std::map<std::string, std::shared_ptr<const upstream::CompiledUpstream>> upstreams;
+  for (const UpstreamOptions& u : s.upstreams) {
+    auto c = upstream::CompiledUpstream::compile(u, *registry);
+    if (!c) return c.status();
+    upstreams[u.name] = std::move(c.value());
+  }
   auto snap = std::make_shared<Snapshot>();
   snap->limits = s.limits;
   snap->clock = s.clock ? s.clock : SystemClock::instance();
@@ -32,6 +42,10 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& 
     if (!r.handler.empty()) {
       auto h = s.handlers.find(r.handler);
       c.handler = h != s.handlers.end() ? h->second : Handler(echo_handler);
+    }
+    if (!r.upstream.empty()) {
+      c.upstream = upstreams.at(r.upstream);
+      c.rewrite = r.rewrite;
     }
     c.enabled = r.enabled;
     c.metric_id = telemetry::RouteNames::instance().intern(r.name);

@@ -12,6 +12,7 @@
 
 #include "apigw/gateway.hpp"
 #include "router/route_table.hpp"
+#include "upstream/compiled_upstream.hpp"
 
 namespace apigw {
 
@@ -20,6 +21,8 @@ struct CompiledRoute {
   std::vector<PolicyPtr> policies;
   std::optional<StaticResponse> respond;
   Handler handler;  // set when the target is a handler
+  std::shared_ptr<const upstream::CompiledUpstream> upstream;  // set when the target is an upstream
+  RewriteOptions rewrite;
   bool enabled = true;
   uint32_t metric_id = 0;  // the route's label id (telemetry::RouteNames)
 };
@@ -32,7 +35,9 @@ struct Snapshot {
   uint64_t version = 0;
 
   // Checks the builder and compiles it. Never throws.
-  static Result<std::shared_ptr<const Snapshot>> compile(const GatewayBuilder& builder, uint64_t version);
+  // `registry` keeps upstream state across reloads; null makes fresh state.
+  static Result<std::shared_ptr<const Snapshot>> compile(const GatewayBuilder& builder, uint64_t version,
+                                                        upstream::UpstreamRegistry* registry = nullptr);
 };
 
 }  // namespace apigw

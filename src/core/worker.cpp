@@ -22,12 +22,15 @@ Worker::Worker(std::shared_ptr<SnapshotSource> source, std::shared_ptr<SnapshotS
   uv_timer_init(loop_, &drain_timer_);
   drain_timer_.data = this;
   handles_open_ = 2;
+  upstreams_ = std::make_unique<upstream::WorkerUpstreams>(loop_, read_buffer_.get(), kReadBufferSize);
+  context_.upstreams = upstreams_.get();
 }
 
 Worker::~Worker() {
   if (owns_loop_) {
     // Close whatever is left (a worker that never ran) and let the closes finish.
     if (!finished_) {
+      upstreams_.reset();
       queue_->shut();
       for (Listener* l : listeners_)
         uv_close(reinterpret_cast<uv_handle_t*>(&l->tcp), [](uv_handle_t* h) { delete reinterpret_cast<Listener*>(h); });
@@ -153,6 +156,8 @@ void Worker::maybe_finish() {
   if (!connections_.empty() || !listeners_.empty()) return;
   if (handles_open_ > 2) return;  // listeners still closing
   finished_ = true;
+  context_.upstreams = nullptr;
+  upstreams_.reset();  // closes pooled connections and their timers
   queue_->shut();
   uv_timer_stop(&drain_timer_);
   auto closed = [](uv_handle_t* h) {

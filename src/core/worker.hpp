@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/worker_context.hpp"
+#include "upstream/worker_upstreams.hpp"
 
 namespace apigw {
 
@@ -86,6 +87,7 @@ class Worker {
   std::vector<Listener*> listeners_;
   std::unordered_set<TcpConnection*> connections_;
   std::unique_ptr<char[]> read_buffer_;
+  std::unique_ptr<upstream::WorkerUpstreams> upstreams_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<int64_t> drain_ms_{0};
   bool stopping_ = false;

@@ -14,6 +14,9 @@
 #include "telemetry/request_metrics.hpp"
 
 namespace apigw {
+namespace upstream {
+class WorkerUpstreams;
+}
 
 // Where the current snapshot lives; reload() swaps it, workers pick it up.
 class SnapshotSource {
@@ -47,6 +50,7 @@ class WorkerContext {
   bool draining = false;
   std::atomic<uint64_t>* active_requests;
   telemetry::RequestMetrics* metrics = nullptr;  // null: not counted (the admin listener)
+  upstream::WorkerUpstreams* upstreams = nullptr;  // null: no upstream routes (in memory)
 
  private:
   std::shared_ptr<SnapshotSource> source_;

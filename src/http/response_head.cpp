@@ -78,9 +78,15 @@ void append_response_head(std::pmr::string& out, const Response& response, const
     out += "\r\n";
   }
   if (!has_date) out += o.date;
-  if (o.stream && status_allows_body(status)) {
+  if (!status_allows_body(status)) {
+    // 1xx, 204 and 304 carry no body and no framing.
+  } else if (o.content_length >= 0) {
+    out += "content-length: ";
+    append_number(out, static_cast<uint64_t>(o.content_length));
+    out += "\r\n";
+  } else if (o.stream) {
     if (o.version_minor >= 1) out += "transfer-encoding: chunked\r\n";
-  } else if (status_allows_body(status)) {
+  } else {
     out += "content-length: ";
     append_number(out, response.body.size());
     out += "\r\n";

@@ -15,6 +15,8 @@ struct HeadOptions {
   std::string_view date;      // a full "date: ...\r\n" line
   // The body's length is not known: chunked on HTTP/1.1, close-delimited on 1.0.
   bool stream = false;
+  // A length known ahead of the body (a proxied answer), or -1.
+  int64_t content_length = -1;
 };
 
 // Whether an answer with this status may carry a body at all.

@@ -19,7 +19,7 @@ ServerConnection::~ServerConnection() {
 Request& ServerConnection::on_message_begin() {
   const auto& snapshot = worker_.snapshot();
   parser_.set_limits(snapshot->limits);
-  flow_ = std::make_unique<Flow>(*this, snapshot, worker_.queue(), worker_.now_ns());
+  flow_ = std::make_unique<Flow>(*this, snapshot, worker_.queue(), worker_.now_ns(), worker_.upstreams);
   flow_->request().client_ip = transport_.peer_ip();
   worker_.active_requests->fetch_add(1, std::memory_order_relaxed);
   head_done_ = message_done_ = sent_continue_ = false;
@@ -140,7 +140,7 @@ void ServerConnection::on_flow_answer(Flow& flow) {
   bool unread_body = !message_done_ && parser_.has_body();
   if (unread_body || worker_.draining) keep_alive_ = false;
   // An HTTP/1.0 client learns where a streamed body ends from the close.
-  if (flow.streaming() && flow.request().version_minor == 0) keep_alive_ = false;
+  if (flow.streaming() && flow.content_length() < 0 && flow.request().version_minor == 0) keep_alive_ = false;
   write_answer(flow);
   if (unread_body) close(/*linger=*/true);
   if (!flow.streaming()) return finish_answer(flow);
@@ -149,22 +149,27 @@ void ServerConnection::on_flow_answer(Flow& flow) {
 }
 
 void ServerConnection::finish_answer(Flow& flow) {
+  // Finished inside someone else's callback (the proxy's): go on parsing
+  // from a fresh stack, where the flow may be released.
+  if (!in_process_) flow.request_settle();
   if (worker_.metrics)
     worker_.metrics->record(flow.metric_id(), telemetry::method_class(flow.request().method),
                             flow.response().status, worker_.now_ns() - flow.start_ns());
   flow.log();
 }
 
-void ServerConnection::on_flow_data(Flow&, std::string_view data) {
-  if (closing_ || !body_out_ || data.empty()) return;
+bool ServerConnection::on_flow_data(Flow&, std::string_view data) {
+  if (closing_) return true;
+  if (!body_out_ || data.empty()) return true;
   if (!chunked_) {
     transport_.write(&data, 1);
-    return;
+  } else {
+    char size[20];
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    std::string_view bufs[3] = {{size, static_cast<size_t>(n)}, data, "\r\n"};
+    transport_.write(bufs, 3);
   }
-  char size[20];
-  int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-  std::string_view bufs[3] = {{size, static_cast<size_t>(n)}, data, "\r\n"};
-  transport_.write(bufs, 3);
+  return !transport_.write_pending();
 }
 
 void ServerConnection::on_flow_end(Flow& flow) {
@@ -191,9 +196,10 @@ void ServerConnection::write_answer(Flow& flow) {
   std::pmr::string out(&flow.arena());
   out.reserve(256 + res.headers.size() * 48);
   bool stream = flow.streaming();
-  append_response_head(out, res, {head, keep_alive_, req.version_minor, worker_.date_header(), stream});
+  int64_t length = flow.content_length();
+  append_response_head(out, res, {head, keep_alive_, req.version_minor, worker_.date_header(), stream, length});
   body_out_ = !head && status_allows_body(res.status);
-  chunked_ = stream && req.version_minor >= 1;
+  chunked_ = stream && length < 0 && req.version_minor >= 1;
   std::string_view bufs[2] = {out, res.body};
   size_t count = (stream || !body_out_ || res.body.empty()) ? 1 : 2;
   transport_.write(bufs, count);
@@ -203,7 +209,10 @@ void ServerConnection::on_flow_settled() {
   if (flow_ && flow_->answered() && !in_process_) continue_pending();
 }
 
-void ServerConnection::on_write_done() { continue_pending(); }
+void ServerConnection::on_write_done() {
+  if (flow_ && flow_->stream_open()) flow_->on_client_drained();
+  continue_pending();
+}
 
 void ServerConnection::end_flow() {
   if (!flow_) return;

@@ -46,7 +46,7 @@ class ServerConnection final : public RequestSink, public FlowHost {
   void on_flow_answer(Flow& flow) override;
   void on_flow_wants_body(Flow& flow) override;
   void on_flow_settled() override;
-  void on_flow_data(Flow& flow, std::string_view data) override;
+  bool on_flow_data(Flow& flow, std::string_view data) override;
   void on_flow_end(Flow& flow) override;
   void on_flow_abort(Flow& flow) override;
   void finish_answer(Flow& flow);

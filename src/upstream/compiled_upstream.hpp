@@ -1,0 +1,55 @@
+// CompiledUpstream: an upstream as the running snapshot holds it.
+//
+// Addresses are resolved and options checked once, at (re)load. State that
+// must outlive a reload (target health, ejections, the retry budget) lives in
+// an UpstreamRegistry owned by the gateway, keyed by upstream name; it is
+// kept when the reload leaves the upstream's target list as it was.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "apigw/status.hpp"
+#include "apigw/upstream.hpp"
+#include "upstream/retry_budget.hpp"
+#include "upstream/target_health.hpp"
+
+namespace apigw::upstream {
+
+struct UpstreamShared {
+  std::vector<std::string> targets;  // the addresses the state was made for
+  std::shared_ptr<UpstreamHealth> health;
+  std::shared_ptr<RetryBudget> budget;
+};
+
+class UpstreamRegistry {
+ public:
+  std::shared_ptr<UpstreamShared> get(const UpstreamOptions& options);
+  // Every upstream's shared state, by name (for the admin API and metrics).
+  std::map<std::string, std::shared_ptr<UpstreamShared>> all() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<UpstreamShared>> by_name_;
+};
+
+struct CompiledUpstream {
+  UpstreamOptions options;
+  std::vector<sockaddr_storage> addresses;  // one per target
+  std::vector<std::string> target_names;    // as configured, for metrics and logs
+  std::vector<uint32_t> weights;
+  RetryOn retry_on;
+  std::shared_ptr<UpstreamShared> shared;
+  uint32_t metric_id = 0;
+
+  // Resolves hostnames (blocking: a control-plane call, never on a loop).
+  static Result<std::shared_ptr<const CompiledUpstream>> compile(const UpstreamOptions& options,
+                                                                UpstreamRegistry& registry);
+};
+
+}  // namespace apigw::upstream

@@ -1,0 +1,25 @@
+// The request head an upstream receives (RFC 9110 section 7.6 for proxies).
+//
+// Hop-by-hop fields (Connection and every field it names, Keep-Alive, TE,
+// Trailer, Transfer-Encoding, Upgrade, Proxy-*) stay behind; X-Forwarded-For,
+// -Proto and -Host and Via are added; Host is kept unless the route rewrites
+// it. The body is framed by Content-Length.
+#pragma once
+
+#include <memory_resource>
+#include <string_view>
+
+#include "apigw/exchange.hpp"
+#include "apigw/upstream.hpp"
+
+namespace apigw::upstream {
+
+// True for fields that describe one connection rather than the message.
+bool is_hop_by_hop(std::string_view name, std::string_view connection_header) noexcept;
+
+// The path sent upstream: the route's rewrite applied to the request's path.
+std::string_view rewritten_path(Exchange& ex, const RewriteOptions& rewrite);
+
+void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOptions& rewrite);
+
+}  // namespace apigw::upstream

@@ -1,0 +1,316 @@
+#include "upstream/proxy_call.hpp"
+
+#include <charconv>
+
+#include "core/flow.hpp"
+#include "upstream/forward_request.hpp"
+
+namespace apigw::upstream {
+namespace {
+
+// The Cookie header's value for `name`, or "".
+std::string_view cookie_value(std::string_view cookies, std::string_view name) {
+  while (!cookies.empty()) {
+    size_t semi = cookies.find(';');
+    std::string_view pair = cookies.substr(0, semi);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    size_t eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
+    if (semi == std::string_view::npos) break;
+    cookies.remove_prefix(semi + 1);
+  }
+  return {};
+}
+
+int64_t parse_length(std::string_view v) {
+  int64_t n = -1;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  return r.ec == std::errc() && r.ptr == v.data() + v.size() ? n : -1;
+}
+
+}  // namespace
+
+ProxyCall::ProxyCall(Flow& flow, WorkerUpstreams& workers, std::shared_ptr<const CompiledUpstream> upstream,
+                     const RewriteOptions& rewrite)
+    : flow_(flow),
+      workers_(workers),
+      upstream_(std::move(upstream)),
+      entry_(&workers.get(upstream_)),
+      rewrite_(rewrite),
+      parser_(*this),
+      tried_(upstream_->addresses.size(), 0),
+      eligible_(upstream_->addresses.size(), 0),
+      timer_(new uv_timer_t) {
+  uv_timer_init(workers.loop(), timer_);
+  timer_->data = this;
+}
+
+ProxyCall::~ProxyCall() {
+  if (waiting_on_) waiting_on_->cancel(*this);
+  give_back_connection(false);
+  if (retry_slot_) upstream_->shared->budget->release_retry();
+  if (counted_) upstream_->shared->budget->request_finished();
+  uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+}
+
+Arena& ProxyCall::arena() { return flow_.arena(); }
+
+void ProxyCall::start() {
+  upstream_->shared->budget->request_started();
+  counted_ = true;
+  next_try();
+}
+
+uint64_t ProxyCall::hash_of_request() const {
+  const HashOn& h = upstream_->options.hash_on;
+  const Request& r = const_cast<Flow&>(flow_).request();
+  switch (h.kind) {
+    case HashOn::Kind::kIp: return hash_key(r.client_ip);
+    case HashOn::Kind::kPath: return hash_key(r.path);
+    case HashOn::Kind::kHeader: return hash_key(r.headers.get(h.name));
+    case HashOn::Kind::kCookie: return hash_key(cookie_value(r.headers.get("cookie"), h.name));
+  }
+  return 0;
+}
+
+void ProxyCall::next_try() {
+  int64_t now = flow_.snapshot().clock->monotonic_ns();
+  UpstreamHealth& health = *upstream_->shared->health;
+  size_t available = health.fill_eligible(eligible_.data(), now);
+  if (available == 0) return fail_request(Failure::kNoTarget, 0);
+  // A retry goes to a target not tried yet, while there is one.
+  bool untried = false;
+  for (size_t i = 0; i < eligible_.size(); ++i) untried = untried || (eligible_[i] && !tried_[i]);
+  if (untried)
+    for (size_t i = 0; i < eligible_.size(); ++i) eligible_[i] = eligible_[i] && !tried_[i];
+  uint64_t hash = upstream_->options.balance == Balance::kConsistentHash ? hash_of_request() : 0;
+  target_ = entry_->balancer->pick(eligible_.data(), hash);
+  if (target_ < 0) return fail_request(Failure::kNoTarget, 0);
+  tried_[static_cast<size_t>(target_)] = 1;
+  ++tries_;
+  try_start_ns_ = now;
+  entry_->balancer->on_start(static_cast<uint32_t>(target_));
+  waiting_on_ = entry_->pools[static_cast<size_t>(target_)];
+  waiting_on_->acquire(*this);
+}
+
+void ProxyCall::on_pool_connection(UpstreamConnection& c) {
+  waiting_on_ = nullptr;
+  conn_ = &c;
+  conn_->set_user(this);
+  conn_->count_request();
+  send();
+}
+
+void ProxyCall::on_pool_failure(int uv_error) {
+  waiting_on_ = nullptr;
+  try_failed(uv_error == 0 ? Failure::kOverloaded : Failure::kConnect);
+}
+
+void ProxyCall::send() {
+  std::pmr::string head(&flow_.arena());
+  head.reserve(512);
+  append_upstream_head(head, flow_, rewrite_);
+  parser_.reset_for_next();
+  parser_.expect(flow_.request().method);
+  suppress_body_ = false;
+  std::string_view bufs[2] = {head, flow_.request().body};
+  conn_->write(bufs, flow_.request().body.empty() ? 1 : 2);
+  if (conn_) arm_timer(upstream_->options.timeouts.response_ms, on_response_timeout);
+}
+
+void ProxyCall::on_upstream_data(std::string_view data) {
+  while (!data.empty() && conn_) {
+    http::ResponseParser::State state;
+    size_t n;
+    try {
+      n = parser_.feed(data.data(), data.size(), &state);
+    } catch (...) {
+      return try_failed(Failure::kProtocol);
+    }
+    data.remove_prefix(n);
+    switch (state) {
+      case http::ResponseParser::State::kNeedMore:
+        break;
+      case http::ResponseParser::State::kComplete:
+        if (!data.empty()) return try_failed(Failure::kProtocol);  // bytes after the answer: untrustworthy
+        break;
+      case http::ResponseParser::State::kUpgraded:  // not asked for: Upgrade is never forwarded
+      case http::ResponseParser::State::kError:
+        return try_failed(Failure::kProtocol);
+    }
+    if (state == http::ResponseParser::State::kNeedMore) break;
+  }
+}
+
+void ProxyCall::on_head(int status, uint8_t, HeaderMap& headers) {
+  uv_timer_stop(timer_);
+  int64_t now = flow_.snapshot().clock->monotonic_ns();
+  bool failed = status == 502 || status == 503 || status == 504;
+  auto target = static_cast<size_t>(target_);
+  if (failed) upstream_->shared->health->record_failure(target, now);
+  else upstream_->shared->health->record_success(target);
+  if (upstream_->retry_on.status(status) && may_retry(Failure::kStatus, status)) {
+    release_retry_slot();
+    if (upstream_->shared->budget->try_acquire_retry()) {
+      retry_slot_ = true;
+      suppress_body_ = true;  // this answer is read to its end and dropped
+      suppressed_status_ = status;
+      return;
+    }
+  }
+  Response& res = flow_.response();
+  res.status = status;
+  res.headers.clear();
+  std::string_view connection = headers.get("connection");
+  int64_t length = -1;
+  for (const Header& h : headers) {
+    if (iequals(h.name, "content-length")) {
+      length = parse_length(h.value);
+      continue;
+    }
+    if (is_hop_by_hop(h.name, connection)) continue;
+    res.headers.add_view(h.name, h.value);
+  }
+  if (headers.has("transfer-encoding")) length = -1;
+  head_sent_ = true;
+  flow_.stream_begins(length);
+}
+
+void ProxyCall::on_body(std::string_view chunk) {
+  if (suppress_body_ || done_) return;
+  if (!flow_.stream_data(chunk) && conn_) conn_->pause_reading();  // the client lags: backpressure
+}
+
+void ProxyCall::on_client_drained() {
+  if (conn_ && !done_) conn_->resume_reading();
+}
+
+void ProxyCall::on_complete() {
+  if (suppress_body_) {
+    // The listed status is retried: the connection is fine, the answer unwanted.
+    give_back_connection(parser_.keep_alive());
+    return try_failed(Failure::kStatus, suppressed_status_, /*retry_decided=*/true);
+  }
+  entry_->balancer->on_finish(static_cast<uint32_t>(target_), flow_.snapshot().clock->monotonic_ns() - try_start_ns_,
+                              flow_.snapshot().clock->monotonic_ns());
+  done_ = true;
+  release_retry_slot();
+  give_back_connection(parser_.keep_alive());
+  flow_.stream_end();
+}
+
+void ProxyCall::release_retry_slot() {
+  if (!retry_slot_) return;
+  upstream_->shared->budget->release_retry();
+  retry_slot_ = false;
+}
+
+void ProxyCall::on_upstream_closed(int) {
+  conn_ = nullptr;  // the pool has forgotten it already
+  if (done_) return;
+  http::ResponseParser::State state = parser_.on_eof();
+  if (state == http::ResponseParser::State::kComplete) {
+    if (suppress_body_) return try_failed(Failure::kStatus, suppressed_status_, /*retry_decided=*/true);
+    done_ = true;
+    release_retry_slot();
+    flow_.stream_end();
+    return;
+  }
+  if (head_sent_) {
+    // Mid-body: the client must see a truncated answer, never a complete one.
+    done_ = true;
+    upstream_->shared->health->record_failure(static_cast<size_t>(target_), flow_.snapshot().clock->monotonic_ns());
+    flow_.stream_abort();
+    return;
+  }
+  try_failed(Failure::kReset);
+}
+
+void ProxyCall::give_back_connection(bool reusable) {
+  if (!conn_) return;
+  UpstreamConnection* c = conn_;
+  conn_ = nullptr;
+  entry_->pools[static_cast<size_t>(target_)]->release(*c, reusable);
+}
+
+bool ProxyCall::may_retry(Failure failure, int) const {
+  if (tries_ >= upstream_->options.retries.attempts) return false;
+  const RetryOn& on = upstream_->retry_on;
+  bool listed = (failure == Failure::kConnect && on.connect_failure) || (failure == Failure::kReset && on.reset) ||
+                failure == Failure::kStatus;
+  if (!listed) return false;
+  // A request that may have reached the origin is retried only when repeating it is safe.
+  if (failure != Failure::kConnect && !is_idempotent(flow_.request().method)) return false;
+  return true;
+}
+
+void ProxyCall::try_failed(Failure failure, int status, bool retry_decided) {
+  uv_timer_stop(timer_);
+  auto target = static_cast<size_t>(target_);
+  int64_t now = flow_.snapshot().clock->monotonic_ns();
+  if (target_ >= 0) {
+    entry_->balancer->on_finish(static_cast<uint32_t>(target_), now - try_start_ns_, now);
+    if (failure == Failure::kConnect || failure == Failure::kReset || failure == Failure::kTimeout ||
+        failure == Failure::kProtocol)
+      upstream_->shared->health->record_failure(target, now);
+  }
+  give_back_connection(false);
+  if (head_sent_) {
+    done_ = true;
+    flow_.stream_abort();
+    return;
+  }
+  bool retry = retry_decided;
+  if (!retry) {
+    release_retry_slot();
+    bool kind_retries = failure == Failure::kConnect || failure == Failure::kReset;
+    retry = kind_retries && may_retry(failure, status) && upstream_->shared->budget->try_acquire_retry();
+    retry_slot_ = retry;
+  }
+  if (retry) {
+    double r = static_cast<double>(workers_.random() >> 11) / static_cast<double>(1ull << 53);
+    arm_timer(backoff_ms(upstream_->options.retries.backoff_ms, tries_, r), on_backoff_done);
+    return;
+  }
+  fail_request(failure, status);
+}
+
+void ProxyCall::fail_request(Failure failure, int status) {
+  done_ = true;
+  Status st;
+  switch (failure) {
+    case Failure::kConnect:
+      st = Status::http(502, "upstream_connect_failed", "could not connect to upstream \"" + upstream_->options.name + "\"");
+      break;
+    case Failure::kReset:
+      st = Status::http(502, "upstream_reset", "the upstream closed the connection before answering");
+      break;
+    case Failure::kProtocol:
+      st = Status::http(502, "upstream_protocol_error", "the upstream's answer was not valid HTTP/1.1");
+      break;
+    case Failure::kTimeout:
+      st = Status::http(504, "upstream_timeout", "the upstream did not answer in time");
+      break;
+    case Failure::kNoTarget:
+      st = Status::http(503, "no_healthy_upstream", "no healthy target in upstream \"" + upstream_->options.name + "\"");
+      break;
+    case Failure::kOverloaded:
+      st = Status::http(503, "upstream_overloaded", "too many requests waiting for upstream connections");
+      break;
+    case Failure::kStatus:
+      st = Status::http(status ? status : 502, "upstream_error", "the upstream answered with an error");
+      break;
+  }
+  flow_.proxy_failed(std::move(st).from(ErrorSource::kUpstream));
+}
+
+void ProxyCall::arm_timer(uint64_t ms, void (*cb)(uv_timer_t*)) { uv_timer_start(timer_, cb, ms, 0); }
+
+void ProxyCall::on_response_timeout(uv_timer_t* t) {
+  static_cast<ProxyCall*>(t->data)->try_failed(Failure::kTimeout);
+}
+
+void ProxyCall::on_backoff_done(uv_timer_t* t) { static_cast<ProxyCall*>(t->data)->next_try(); }
+
+}  // namespace apigw::upstream

@@ -1,0 +1,98 @@
+// ProxyCall: one request forwarded to an upstream, with its tries.
+//
+//   pick a target (balancer, health) -> pooled connection -> send head + body
+//   -> response head (may retry: a status listed in retries.on)
+//   -> body streamed to the client, upstream reads paused while the client lags
+//
+// A failed try (connect failure, reset before the head, a listed status) is
+// retried on another target when attempts, the retry budget and the method
+// allow it, after a jittered backoff. Each try's outcome feeds the target's
+// passive health. A Flow owns its ProxyCall; destroying it (the client left)
+// gives everything back.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <vector>
+
+#include "apigw/status.hpp"
+#include "http/response_parser.hpp"
+#include "upstream/compiled_upstream.hpp"
+#include "upstream/target_pool.hpp"
+#include "upstream/worker_upstreams.hpp"
+
+namespace apigw {
+class Flow;
+}
+
+namespace apigw::upstream {
+
+class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::ResponseSink {
+ public:
+  ProxyCall(Flow& flow, WorkerUpstreams& workers, std::shared_ptr<const CompiledUpstream> upstream,
+            const RewriteOptions& rewrite);
+  ~ProxyCall() override;
+  ProxyCall(const ProxyCall&) = delete;
+  ProxyCall& operator=(const ProxyCall&) = delete;
+
+  void start();
+  // The client has taken what was written: read on from the upstream.
+  void on_client_drained();
+
+ private:
+  enum class Failure : uint8_t { kConnect, kReset, kStatus, kTimeout, kProtocol, kNoTarget, kOverloaded };
+
+  // PoolWaiter
+  void on_pool_connection(UpstreamConnection& c) override;
+  void on_pool_failure(int uv_error) override;
+  // UpstreamUser
+  void on_upstream_connected(UpstreamConnection&) override {}
+  void on_upstream_connect_failed(int uv_error) override { on_pool_failure(uv_error); }
+  void on_upstream_data(std::string_view data) override;
+  void on_upstream_closed(int uv_error) override;
+  void on_upstream_drained() override {}
+  // ResponseSink
+  Arena& arena() override;
+  void on_interim(int, const HeaderMap&) override {}
+  void on_head(int status, uint8_t version_minor, HeaderMap& headers) override;
+  void on_body(std::string_view chunk) override;
+  void on_trailers(HeaderMap&) override {}
+  void on_complete() override;
+
+  void next_try();
+  void send();
+  // `retry_decided`: a retry slot is already held for this failure (a listed status).
+  void try_failed(Failure failure, int status = 0, bool retry_decided = false);
+  void release_retry_slot();
+  bool may_retry(Failure failure, int status) const;
+  void give_back_connection(bool reusable);
+  void fail_request(Failure failure, int status);
+  void arm_timer(uint64_t ms, void (*cb)(uv_timer_t*));
+  static void on_response_timeout(uv_timer_t* t);
+  static void on_backoff_done(uv_timer_t* t);
+  uint64_t hash_of_request() const;
+
+  Flow& flow_;
+  WorkerUpstreams& workers_;
+  std::shared_ptr<const CompiledUpstream> upstream_;
+  WorkerUpstreams::Entry* entry_;
+  const RewriteOptions& rewrite_;
+  http::ResponseParser parser_;
+  std::vector<uint8_t> tried_;
+  std::vector<uint8_t> eligible_;
+  UpstreamConnection* conn_ = nullptr;
+  TargetPool* waiting_on_ = nullptr;
+  uv_timer_t* timer_;
+  int target_ = -1;
+  uint32_t tries_ = 0;
+  int64_t try_start_ns_ = 0;
+  bool retry_slot_ = false;
+  bool head_sent_ = false;       // the response head went to the client
+  bool suppress_body_ = false;   // a retried response's body is dropped
+  int suppressed_status_ = 0;
+  bool done_ = false;
+  bool counted_ = false;
+};
+
+}  // namespace apigw::upstream

@@ -1,0 +1,162 @@
+#include "upstream/upstream_connection.hpp"
+
+#include <string>
+
+#include "upstream/target_pool.hpp"
+
+namespace apigw::upstream {
+namespace {
+
+struct WriteReq {
+  uv_write_t req;
+  UpstreamConnection* conn;
+  std::string data;
+};
+
+}  // namespace
+
+UpstreamConnection::UpstreamConnection(TargetPool& pool, uv_loop_t* loop, char* read_buffer,
+                                       size_t read_buffer_size)
+    : pool_(pool), read_buffer_(read_buffer), read_buffer_size_(read_buffer_size) {
+  uv_tcp_init(loop, &tcp_);
+  uv_timer_init(loop, &timer_);
+  tcp_.data = this;
+  timer_.data = this;
+}
+
+void UpstreamConnection::connect(const sockaddr* address, uint32_t timeout_ms) {
+  connect_req_.data = this;
+  int rc = uv_tcp_connect(&connect_req_, &tcp_, address, on_connect);
+  if (rc != 0) {
+    // Report on the next loop turn: callers expect the callback, never re-entry.
+    timer_.data = this;
+    uv_timer_start(&timer_, [](uv_timer_t* t) { static_cast<UpstreamConnection*>(t->data)->fail(UV_ECONNREFUSED); },
+                   0, 0);
+    return;
+  }
+  uv_timer_start(&timer_, on_connect_timeout, timeout_ms, 0);
+}
+
+void UpstreamConnection::on_connect_timeout(uv_timer_t* t) {
+  static_cast<UpstreamConnection*>(t->data)->fail(UV_ETIMEDOUT);
+}
+
+void UpstreamConnection::on_connect(uv_connect_t* req, int status) {
+  auto* c = static_cast<UpstreamConnection*>(req->data);
+  if (c->closing_) return;
+  uv_timer_stop(&c->timer_);
+  if (status != 0) return c->fail(status);
+  c->connected_ = true;
+  uv_tcp_nodelay(&c->tcp_, 1);
+  c->resume_reading();
+  c->pool_.on_connected(*c);
+}
+
+// A failure before the connection was handed to a request, or a broken one.
+void UpstreamConnection::fail(int error) {
+  if (closing_) return;
+  UpstreamUser* user = user_;
+  bool was_connected = connected_;
+  close();
+  if (!was_connected) {
+    pool_.on_connect_failed(*this, error);
+    return;
+  }
+  pool_.on_connection_lost(*this);
+  if (user) user->on_upstream_closed(error);
+}
+
+void UpstreamConnection::pause_reading() {
+  if (!reading_) return;
+  reading_ = false;
+  uv_read_stop(reinterpret_cast<uv_stream_t*>(&tcp_));
+}
+
+void UpstreamConnection::resume_reading() {
+  if (reading_ || closing_ || !connected_) return;
+  reading_ = true;
+  uv_read_start(
+      reinterpret_cast<uv_stream_t*>(&tcp_),
+      [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+        auto* c = static_cast<UpstreamConnection*>(h->data);
+        buf->base = c->read_buffer_;
+        buf->len = c->read_buffer_size_;
+      },
+      on_read);
+}
+
+void UpstreamConnection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
+  auto* c = static_cast<UpstreamConnection*>(s->data);
+  if (n == 0 || c->closing_) return;
+  if (n < 0) return c->fail(n == UV_EOF ? 0 : static_cast<int>(n));
+  if (!c->user_) {
+    // Bytes on an idle connection: the origin is not speaking HTTP we can trust.
+    c->fail(UV_EPROTO);
+    return;
+  }
+  c->user_->on_upstream_data({buf->base, static_cast<size_t>(n)});
+}
+
+void UpstreamConnection::write(const std::string_view* bufs, size_t count) {
+  if (closing_) return;
+  uv_buf_t ub[4];
+  size_t total = 0;
+  for (size_t i = 0; i < count && i < 4; ++i) {
+    ub[i] = uv_buf_init(const_cast<char*>(bufs[i].data()), static_cast<unsigned>(bufs[i].size()));
+    total += bufs[i].size();
+  }
+  size_t done = 0;
+  if (writes_in_flight_ == 0) {
+    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), ub, static_cast<unsigned>(count));
+    if (n > 0) done = static_cast<size_t>(n);
+    else if (n != UV_EAGAIN && n != UV_ENOSYS) return fail(n);
+  }
+  if (done == total) return;
+  auto* w = new WriteReq{{}, this, {}};
+  w->data.reserve(total - done);
+  for (size_t i = 0; i < count; ++i) {
+    std::string_view b = bufs[i];
+    if (done >= b.size()) {
+      done -= b.size();
+      continue;
+    }
+    w->data.append(b.substr(done));
+    done = 0;
+  }
+  uv_buf_t rest = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+  ++writes_in_flight_;
+  if (int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &rest, 1, on_write); rc != 0) {
+    --writes_in_flight_;
+    delete w;
+    fail(rc);
+  }
+}
+
+void UpstreamConnection::on_write(uv_write_t* req, int status) {
+  auto* w = reinterpret_cast<WriteReq*>(req);
+  UpstreamConnection* c = w->conn;
+  delete w;
+  --c->writes_in_flight_;
+  if (c->closing_) {
+    if (c->writes_in_flight_ == 0 && c->open_handles_ == 0) delete c;
+    return;
+  }
+  if (status != 0) return c->fail(status);
+  if (c->writes_in_flight_ == 0 && c->user_) c->user_->on_upstream_drained();
+}
+
+void UpstreamConnection::close() {
+  if (closing_) return;
+  closing_ = true;
+  user_ = nullptr;
+  uv_close(reinterpret_cast<uv_handle_t*>(&tcp_), on_closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&timer_), on_closed);
+}
+
+void UpstreamConnection::on_closed(uv_handle_t* h) {
+  auto* c = static_cast<UpstreamConnection*>(h->data);
+  // Write callbacks (cancelled by the close) may still come: free after the last.
+  if (--c->open_handles_ == 0 && c->writes_in_flight_ == 0) delete c;
+}
+
+}  // namespace apigw::upstream

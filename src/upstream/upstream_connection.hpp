@@ -1,0 +1,79 @@
+// UpstreamConnection: one TCP connection from a worker to an origin.
+//
+// A pool owns it; while a proxied request uses it, that request (the
+// UpstreamUser) gets its events. Idle in the pool it still reads, so that an
+// origin closing it is noticed at once and it is never handed out dead.
+#pragma once
+
+#include <sys/socket.h>
+#include <uv.h>
+
+#include <cstdint>
+#include <string_view>
+
+namespace apigw::upstream {
+
+class UpstreamConnection;
+class TargetPool;
+
+class UpstreamUser {
+ public:
+  virtual ~UpstreamUser() = default;
+  virtual void on_upstream_connected(UpstreamConnection& c) = 0;
+  // Connect failed or timed out; the connection is gone after this returns.
+  virtual void on_upstream_connect_failed(int uv_error) = 0;
+  virtual void on_upstream_data(std::string_view data) = 0;
+  // The origin closed (0) or the connection broke (a uv error); gone after this returns.
+  virtual void on_upstream_closed(int uv_error) = 0;
+  // Everything written so far has left for the origin.
+  virtual void on_upstream_drained() = 0;
+};
+
+class UpstreamConnection {
+ public:
+  UpstreamConnection(TargetPool& pool, uv_loop_t* loop, char* read_buffer, size_t read_buffer_size);
+
+  void connect(const sockaddr* address, uint32_t timeout_ms);
+  void set_user(UpstreamUser* user) noexcept { user_ = user; }
+
+  void write(const std::string_view* bufs, size_t count);
+  bool write_pending() const noexcept { return writes_in_flight_ > 0; }
+  void pause_reading();
+  void resume_reading();
+  // Closes and frees (after libuv is done with the handles); no more events.
+  void close();
+
+  uint64_t requests_served() const noexcept { return requests_; }
+  void count_request() noexcept { ++requests_; }
+  bool reused() const noexcept { return requests_ > 1; }
+
+  // Pool bookkeeping: idle list links and when it went idle (loop ms).
+  UpstreamConnection* idle_next = nullptr;
+  UpstreamConnection* idle_prev = nullptr;
+  uint64_t idle_since_ms = 0;
+
+ private:
+  ~UpstreamConnection() = default;
+  static void on_connect(uv_connect_t* req, int status);
+  static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
+  static void on_write(uv_write_t* req, int status);
+  static void on_connect_timeout(uv_timer_t* t);
+  static void on_closed(uv_handle_t* h);
+  void fail(int error);
+
+  TargetPool& pool_;
+  uv_tcp_t tcp_;
+  uv_timer_t timer_;
+  uv_connect_t connect_req_;
+  UpstreamUser* user_ = nullptr;
+  char* read_buffer_;
+  size_t read_buffer_size_;
+  uint64_t requests_ = 0;
+  uint32_t writes_in_flight_ = 0;
+  uint8_t open_handles_ = 2;
+  bool connected_ = false;
+  bool reading_ = false;
+  bool closing_ = false;
+};
+
+}  // namespace apigw::upstream

@@ -1,0 +1,29 @@
+#include "upstream/worker_upstreams.hpp"
+
+namespace apigw::upstream {
+
+WorkerUpstreams::WorkerUpstreams(uv_loop_t* loop, char* read_buffer, size_t read_buffer_size)
+    : loop_(loop), read_buffer_(read_buffer), read_buffer_size_(read_buffer_size), rng_(std::random_device{}()) {}
+
+WorkerUpstreams::~WorkerUpstreams() = default;
+
+WorkerUpstreams::Entry& WorkerUpstreams::get(const std::shared_ptr<const CompiledUpstream>& u) {
+  const UpstreamOptions& o = u->options;
+  Entry& e = entries_[o.name];
+  if (e.upstream == u) return e;
+  // New, or replaced by a reload: rebuild the balancer, keep matching pools.
+  e.upstream = u;
+  e.balancer = make_balancer(o.balance, u->weights, u->target_names, rng_());
+  e.pools.clear();
+  PoolLimits limits{o.max_connections_per_target, o.circuit_breaker.max_pending, o.timeouts.connect_ms,
+                    o.timeouts.idle_ms};
+  for (size_t i = 0; i < u->addresses.size(); ++i) {
+    auto& pool = pools_[o.name + "|" + u->target_names[i]];
+    if (!pool) pool = std::make_unique<TargetPool>(loop_, u->addresses[i], read_buffer_, read_buffer_size_);
+    pool->set_limits(limits);
+    e.pools.push_back(pool.get());
+  }
+  return e;
+}
+
+}  // namespace apigw::upstream

@@ -1,0 +1,47 @@
+// WorkerUpstreams: one worker's balancers and connection pools.
+//
+// Share-nothing: each worker picks targets with its own balancer and keeps
+// its own pools. Pools are keyed by upstream name and target address, so a
+// reload that keeps a target keeps its warm connections.
+#pragma once
+
+#include <uv.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "upstream/balancer.hpp"
+#include "upstream/compiled_upstream.hpp"
+#include "upstream/target_pool.hpp"
+
+namespace apigw::upstream {
+
+class WorkerUpstreams {
+ public:
+  struct Entry {
+    std::shared_ptr<const CompiledUpstream> upstream;
+    std::unique_ptr<Balancer> balancer;
+    std::vector<TargetPool*> pools;  // by target index
+  };
+
+  WorkerUpstreams(uv_loop_t* loop, char* read_buffer, size_t read_buffer_size);
+  ~WorkerUpstreams();
+
+  // The worker's state for `u`, rebuilt when a reload replaced the upstream.
+  Entry& get(const std::shared_ptr<const CompiledUpstream>& u);
+  uv_loop_t* loop() const noexcept { return loop_; }
+  uint64_t random() noexcept { return rng_(); }
+
+ private:
+  uv_loop_t* loop_;
+  char* read_buffer_;
+  size_t read_buffer_size_;
+  std::mt19937_64 rng_;
+  std::unordered_map<std::string, Entry> entries_;
+  std::unordered_map<std::string, std::unique_ptr<TargetPool>> pools_;
+};
+
+}  // namespace apigw::upstream
