@@ -239,6 +239,17 @@ void Flow::fail_with(Status status) {
   cursor_ = ran_;
 }
 
+// The route's upstream, or one of its split upstreams for their share.
+const std::shared_ptr<const upstream::CompiledUpstream>& Flow::pick_upstream() {
+  if (route_->split.empty()) return route_->upstream;
+  uint32_t roll = static_cast<uint32_t>(upstreams_->random() % 100);
+  for (const auto& [u, percent] : route_->split) {
+    if (roll < percent) return u;
+    roll -= percent;
+  }
+  return route_->upstream;
+}
+
 Decision Flow::run_target() {
   if (route_->respond) {
     const StaticResponse& r = *route_->respond;
@@ -252,7 +263,7 @@ Decision Flow::run_target() {
     if (route_->upstream) {
     if (!upstreams_)
       return fail(Status::http(502, "no_upstream_transport", "upstreams need a socket worker"));
-    proxy_ = std::make_unique<upstream::ProxyCall>(*this, *upstreams_, route_->upstream, route_->rewrite);
+    proxy_ = std::make_unique<upstream::ProxyCall>(*this, *upstreams_, pick_upstream(), route_->rewrite);
     proxy_->start();
     return Decision::kPause;
   }

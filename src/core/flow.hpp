@@ -94,6 +94,7 @@ class Flow final : public Exchange {
   void run();
   bool handle(Decision d);
   Decision run_target();
+  const std::shared_ptr<const upstream::CompiledUpstream>& pick_upstream();
   void fail_with(Status status);
   void set_error_answer(const Status& status);
 

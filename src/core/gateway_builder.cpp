@@ -66,7 +66,12 @@ Status validate_route(const GatewayBuilder::State& s, const RouteOptions& r, siz
   if (r.upstream.empty() && (!r.rewrite.path.empty() || !r.rewrite.strip_prefix.empty() || !r.rewrite.host.empty() ||
                              !r.split.empty() || r.mirror))
     return invalid(where + ": rewrite, split and mirror need an upstream target");
-  if (!r.split.empty()) return Status(Code::kUnimplemented, where + ": split is not supported yet");
+  uint32_t split_total = 0;
+  for (const auto& sp : r.split) {
+    if (!known_upstream(sp.upstream)) return invalid(where + ": unknown split upstream \"" + sp.upstream + "\"");
+    split_total += sp.weight;
+  }
+  if (split_total > 100) return invalid(where + ": split weights add up to more than 100");
   if (r.mirror) return Status(Code::kUnimplemented, where + ": mirror is not supported yet");
   if (!r.handler.empty() && r.handler != "echo" && !s.handlers.count(r.handler))
     return invalid(where + ": unknown handler \"" + r.handler + "\"");

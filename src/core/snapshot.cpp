@@ -46,6 +46,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& 
     if (!r.upstream.empty()) {
       c.upstream = upstreams.at(r.upstream);
       c.rewrite = r.rewrite;
+      for (const auto& sp : r.split) c.split.emplace_back(upstreams.at(sp.upstream), sp.weight);
     }
     c.enabled = r.enabled;
     c.metric_id = telemetry::RouteNames::instance().intern(r.name);

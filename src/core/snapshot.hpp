@@ -23,6 +23,8 @@ struct CompiledRoute {
   Handler handler;  // set when the target is a handler
   std::shared_ptr<const upstream::CompiledUpstream> upstream;  // set when the target is an upstream
   RewriteOptions rewrite;
+  // Canary split: each (upstream, percent) takes that share of requests.
+  std::vector<std::pair<std::shared_ptr<const upstream::CompiledUpstream>, uint32_t>> split;
   bool enabled = true;
   uint32_t metric_id = 0;  // the route's label id (telemetry::RouteNames)
 };
