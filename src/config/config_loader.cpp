@@ -47,15 +47,16 @@ void load_document(LoadContext& ctx, std::string_view json) {
   }
   ObjectReader o(ctx.errors, root, "");
   if (!o.ok()) return;
-  // A fixed order: policies before the routes that name them.
+  // A fixed order: policies and upstreams before the routes that name them,
+  // wherever they stand in the file.
   if (auto v = o.uint("workers", 1, 256)) ctx.builder->workers(static_cast<uint32_t>(*v));
   if (auto v = o.get("limits")) load_limits(ctx, *v, "/limits");
   if (auto v = o.get("listeners")) load_listeners(ctx, *v, "/listeners");
   else o.missing("listeners");
   if (auto v = o.get("admin")) load_admin(ctx, *v, "/admin");
   if (auto v = o.get("policies")) load_policies(ctx, *v, "/policies");
+  if (auto v = o.get("upstreams")) load_upstreams(ctx, *v, "/upstreams");
   if (auto v = o.get("routes")) load_routes(ctx, *v, "/routes");
-  o.unsupported("upstreams", "upstream pools are not in this build");
   o.unsupported("consumers", "consumers come with the api_key and jwt policies");
   o.unsupported("redis", "Redis is not in this build");
   o.unsupported("config_source", "reading the config from Redis is not in this build");

@@ -1,4 +1,5 @@
-// "routes": match, policies and exactly one target per route.
+// "routes": match, policies and exactly one target per route; with an
+// upstream target, how the request is rewritten, split and mirrored.
 #include <algorithm>
 #include <set>
 
@@ -135,6 +136,144 @@ std::string check_handler(const LoadContext& ctx, const std::string& handler) {
   return "unknown handler " + quote(handler) + did_you_mean(handler, candidates);
 }
 
+// A name from "upstreams"; an upstream declared but broken is not reported again.
+void check_upstream_ref(LoadContext& ctx, const std::string& name, const std::string& pointer) {
+  if (name.empty()) ctx.errors.add(pointer, "must not be empty");
+  else if (!ctx.upstream_names.count(name))
+    ctx.errors.add(pointer, "unknown upstream " + quote(name) + did_you_mean(name, ctx.upstream_names));
+}
+
+// The parameter names of the route's match ({id}, {*rest}); nullopt when the
+// match itself is wrong (already reported) and nothing can be judged against it.
+std::optional<std::vector<std::string>> route_params(const RouteMatch& match) {
+  if (match.path.empty()) {
+    if (match.path_prefix.empty()) return std::nullopt;
+    return std::vector<std::string>{};
+  }
+  if (!match.path_prefix.empty() || !router::validate_pattern(match.path)) return std::nullopt;
+  std::vector<std::string> params;
+  size_t pos = 0;
+  while (pos < match.path.size()) {
+    size_t end = match.path.find('/', pos + 1);
+    if (end == std::string::npos) end = match.path.size();
+    std::string_view seg = std::string_view(match.path).substr(pos + 1, end - pos - 1);
+    if (seg.size() >= 2 && seg.front() == '{' && seg.back() == '}') {
+      seg = seg.substr(1, seg.size() - 2);
+      if (!seg.empty() && seg.front() == '*') seg.remove_prefix(1);
+      params.emplace_back(seg);
+    }
+    pos = end;
+  }
+  return params;
+}
+
+// "/users/{id}": a path whose {name} and {*name} placeholders are the route's parameters.
+void check_path_template(LoadContext& ctx, const std::string& tmpl, const RouteMatch& match,
+                         const std::string& pointer) {
+  if (tmpl.empty() || tmpl.front() != '/') {
+    ctx.errors.add(pointer, "must start with '/'");
+    return;
+  }
+  if (!is_field_value(tmpl) || tmpl.find(' ') != std::string::npos) {
+    ctx.errors.add(pointer, "must not hold spaces or control characters");
+    return;
+  }
+  const auto params = route_params(match);
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    size_t open = tmpl.find('{', i);
+    size_t close = tmpl.find('}', i);
+    if (open == std::string::npos && close == std::string::npos) break;
+    if (open == std::string::npos || close == std::string::npos || close < open || tmpl.find('{', open + 1) < close) {
+      ctx.errors.add(pointer, "unbalanced braces in " + quote(tmpl));
+      return;
+    }
+    std::string name = tmpl.substr(open + 1, close - open - 1);
+    if (!name.empty() && name.front() == '*') name.erase(0, 1);
+    if (name.empty()) {
+      ctx.errors.add(pointer, "empty parameter name in " + quote(tmpl));
+      return;
+    }
+    if (params && std::find(params->begin(), params->end(), name) == params->end()) {
+      std::string where = match.path.empty() ? "match.path_prefix has no parameters"
+                                             : "match.path " + quote(match.path) + " has no such parameter";
+      ctx.errors.add(pointer, "unknown parameter " + quote(tmpl.substr(open, close - open + 1)) + ": " + where +
+                                  did_you_mean(name, *params));
+    }
+    i = close + 1;
+  }
+}
+
+RewriteOptions read_rewrite(LoadContext& ctx, Element value, const std::string& pointer, const RouteMatch& match) {
+  RewriteOptions rewrite;
+  ObjectReader o(ctx.errors, value, pointer);
+  if (!o.ok()) return rewrite;
+  if (auto path = o.string("path")) {
+    check_path_template(ctx, *path, match, o.child("path"));
+    rewrite.path = std::move(*path);
+  }
+  if (auto prefix = o.string("strip_prefix")) {
+    if (prefix->empty() || prefix->front() != '/')
+      ctx.errors.add(o.child("strip_prefix"), "must start with '/'");
+    else if (!is_field_value(*prefix) || prefix->find(' ') != std::string::npos)
+      ctx.errors.add(o.child("strip_prefix"), "must not hold spaces or control characters");
+    rewrite.strip_prefix = std::move(*prefix);
+  }
+  if (o.has("path") && o.has("strip_prefix"))
+    ctx.errors.add(pointer, "give only one of \"path\", \"strip_prefix\"");
+  if (auto host = o.string("host")) {
+    if (std::string why = check_host_port(*host, false); !why.empty())
+      ctx.errors.add(o.child("host"), "invalid host " + quote(*host) + ": " + why + "; expected HOST or HOST:PORT");
+    rewrite.host = std::move(*host);
+  }
+  o.finish();
+  return rewrite;
+}
+
+std::vector<SplitOptions> read_split(LoadContext& ctx, Element value, const std::string& pointer) {
+  std::vector<SplitOptions> split;
+  auto items = as_array(ctx.errors, value, pointer);
+  if (!items) return split;
+  uint64_t total = 0;
+  bool all_weights = true;
+  size_t i = 0;
+  for (Element item : *items) {
+    ObjectReader o(ctx.errors, item, child_pointer(pointer, i++));
+    if (!o.ok()) continue;
+    SplitOptions s;
+    if (auto upstream = o.required_string("upstream")) {
+      check_upstream_ref(ctx, *upstream, o.child("upstream"));
+      s.upstream = std::move(*upstream);
+    }
+    if (auto weight = o.uint("weight", 1, 100)) {
+      s.weight = static_cast<uint32_t>(*weight);
+      total += *weight;
+    } else {
+      if (!o.has("weight")) o.missing("weight");
+      all_weights = false;
+    }
+    o.finish();
+    split.push_back(std::move(s));
+  }
+  if (all_weights && total > 100)
+    ctx.errors.add(pointer, "weights add up to " + std::to_string(total) + ", more than 100 (percent)");
+  return split;
+}
+
+std::optional<MirrorOptions> read_mirror(LoadContext& ctx, Element value, const std::string& pointer) {
+  ObjectReader o(ctx.errors, value, pointer);
+  if (!o.ok()) return std::nullopt;
+  MirrorOptions mirror;
+  mirror.percent = 100;  // every request unless sampled down
+  if (auto upstream = o.required_string("upstream")) {
+    check_upstream_ref(ctx, *upstream, o.child("upstream"));
+    mirror.upstream = std::move(*upstream);
+  }
+  if (auto percent = o.uint("percent", 1, 100)) mirror.percent = static_cast<uint32_t>(*percent);
+  o.finish();
+  return mirror;
+}
+
 }  // namespace
 
 void load_routes(LoadContext& ctx, Element value, const std::string& pointer) {
@@ -165,14 +304,30 @@ void load_routes(LoadContext& ctx, Element value, const std::string& pointer) {
       if (std::string why = check_handler(ctx, *handler); !why.empty()) ctx.errors.add(o.child("handler"), why);
       route.handler = std::move(*handler);
     }
-    o.unsupported("upstream", "upstream pools are not in this build");
+    if (auto upstream = o.string("upstream")) {
+      check_upstream_ref(ctx, *upstream, o.child("upstream"));
+      route.upstream = std::move(*upstream);
+    }
     const int targets = o.has("respond") + o.has("handler") + o.has("upstream");
     if (targets != 1)
       ctx.errors.add(o.pointer(), std::string(targets == 0 ? "needs a target" : "has more than one target") +
                                       ": exactly one of \"respond\", \"handler\", \"upstream\"");
-    o.unsupported("rewrite", "path rewriting comes with upstream pools");
-    o.unsupported("split", "traffic splitting comes with upstream pools");
-    o.unsupported("mirror", "mirroring comes with upstream pools");
+    // How the request is forwarded: meaningless on a route that answers itself.
+    auto needs_upstream = [&](std::string_view key) {
+      if (!o.has("upstream")) ctx.errors.add(o.child(key), "needs \"upstream\" on the route");
+    };
+    if (auto rewrite = o.get("rewrite")) {
+      needs_upstream("rewrite");
+      route.rewrite = read_rewrite(ctx, *rewrite, o.child("rewrite"), route.match);
+    }
+    if (auto split = o.get("split")) {
+      needs_upstream("split");
+      route.split = read_split(ctx, *split, o.child("split"));
+    }
+    if (auto mirror = o.get("mirror")) {
+      needs_upstream("mirror");
+      route.mirror = read_mirror(ctx, *mirror, o.child("mirror"));
+    }
     if (auto enabled = o.boolean("enabled")) route.enabled = *enabled;
     o.finish();
     if (ctx.errors.count() == before) ctx.builder->route(std::move(route));

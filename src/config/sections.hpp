@@ -1,5 +1,6 @@
 // The sections of the config file, each read into the builder by its own
-// function (listeners.cpp, policies.cpp, routes.cpp). Internal to src/config.
+// function (listeners.cpp, policies.cpp, upstreams.cpp, routes.cpp).
+// Internal to src/config.
 #pragma once
 
 #include <set>
@@ -21,6 +22,8 @@ struct LoadContext {
   // Every name declared in the top-level "policies", built or not, so a
   // broken policy is not also reported as unknown where routes use it.
   std::set<std::string> policy_names;
+  // The same for "upstreams": routes name them in upstream, split and mirror.
+  std::set<std::string> upstream_names;
   // Listener addresses with a fixed port: two sockets on one address would
   // fail at bind, or with SO_REUSEPORT silently share the traffic.
   std::set<std::string> fixed_addresses;
@@ -29,6 +32,7 @@ struct LoadContext {
 void load_listeners(LoadContext& ctx, Element value, const std::string& pointer);
 void load_admin(LoadContext& ctx, Element value, const std::string& pointer);
 void load_policies(LoadContext& ctx, Element value, const std::string& pointer);
+void load_upstreams(LoadContext& ctx, Element value, const std::string& pointer);
 void load_routes(LoadContext& ctx, Element value, const std::string& pointer);
 
 // Reads "type" and the options of a policy object (top-level or inline in a

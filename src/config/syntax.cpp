@@ -106,4 +106,73 @@ std::string check_listen_address(std::string_view address, bool* loopback) {
   return "";
 }
 
+namespace {
+
+// RFC 1123 host name, or a dotted-quad IPv4 address when every label is digits.
+std::string check_host_name(std::string_view host) {
+  const std::string what = "is not a host name (letters, digits, '-' and '.')";
+  if (host.empty()) return "has an empty host";
+  if (host.size() > 253) return "has a host name longer than 253 characters";
+  size_t label = 0;
+  bool all_digits = true;
+  for (size_t i = 0; i <= host.size(); ++i) {
+    if (i == host.size() || host[i] == '.') {
+      if (label == 0) return "has an empty label in its host name";
+      if (label > 63) return "has a host name label longer than 63 characters";
+      if (host[i - label] == '-' || host[i - 1] == '-') return "has a host name label that starts or ends with '-'";
+      label = 0;
+      continue;
+    }
+    char c = host[i];
+    if (!is_alnum(c) && c != '-') return quote(host) + " " + what;
+    if (c < '0' || c > '9') all_digits = false;
+    ++label;
+  }
+  if (all_digits) {
+    in_addr a4;
+    if (inet_pton(AF_INET, std::string(host).c_str(), &a4) != 1) return quote(host) + " is not an IPv4 address";
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string check_host_port(std::string_view address, bool port_required) {
+  std::string_view host = address;
+  std::string_view port;
+  bool has_port = false;
+  if (!address.empty() && address.front() == '[') {
+    size_t close = address.find(']');
+    if (close == std::string_view::npos) return "has no ']' after the IPv6 address";
+    std::string inside(address.substr(1, close - 1));
+    in6_addr a6;
+    if (inside.find('\0') != std::string::npos || inet_pton(AF_INET6, inside.c_str(), &a6) != 1)
+      return quote(inside) + " is not an IPv6 address";
+    std::string_view rest = address.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return "has something other than \":PORT\" after ']'";
+      port = rest.substr(1);
+      has_port = true;
+    }
+  } else {
+    size_t colon = address.rfind(':');
+    if (colon != std::string_view::npos) {
+      host = address.substr(0, colon);
+      port = address.substr(colon + 1);
+      has_port = true;
+    }
+    if (host.find(':') != std::string_view::npos) return "an IPv6 address needs brackets, as in [::1]:80";
+    if (std::string why = check_host_name(host); !why.empty()) return why;
+  }
+  if (!has_port) return port_required ? "has no port" : "";
+  if (port.empty() || port.size() > 5) return "port must be 1..65535";
+  unsigned long p = 0;
+  for (char c : port) {
+    if (c < '0' || c > '9') return "port must be 1..65535";
+    p = p * 10 + static_cast<unsigned long>(c - '0');
+  }
+  if (p < 1 || p > 65535) return "port must be 1..65535";
+  return "";
+}
+
 }  // namespace apigw::config

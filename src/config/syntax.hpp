@@ -23,4 +23,10 @@ std::string check_host(std::string_view host);
 // "IP:PORT" or "[IPv6]:PORT", port 0..65535. Sets *loopback when the IP is one.
 std::string check_listen_address(std::string_view address, bool* loopback);
 
+// An address to connect to or name: "IP", "[IPv6]" or "hostname" (letters,
+// digits and '-' in dot-separated labels; all-digit labels must make an
+// IPv4 address), followed by ":PORT" (1..65535). The port is optional
+// unless `port_required`.
+std::string check_host_port(std::string_view address, bool port_required);
+
 }  // namespace apigw::config

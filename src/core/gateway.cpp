@@ -39,7 +39,9 @@ struct Gateway::Impl {
   Status bind_all(size_t worker_count);
   std::unique_ptr<Worker> make_worker(uv_loop_t* loop) {
     metrics.push_back(std::make_unique<telemetry::RequestMetrics>());
-    return std::make_unique<Worker>(source, admin_source, counters, metrics.back().get(), loop);
+    auto w = std::make_unique<Worker>(source, admin_source, counters, metrics.back().get(), loop);
+    if (metrics.size() == 1) w->run_health_checks();  // the first worker probes for all
+    return w;
   }
 };
 

@@ -14,15 +14,18 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& 
   upstream::UpstreamRegistry fresh;
   if (!registry) registry = &fresh;
   std::map<std::string, std::shared_ptr<const upstream::CompiledUpstream>> upstreams;
+  std::vector<std::shared_ptr<const upstream::CompiledUpstream>> snap_upstreams;
   for (const UpstreamOptions& u : s.upstreams) {
     auto c = upstream::CompiledUpstream::compile(u, *registry);
     if (!c) return c.status();
-    upstreams[u.name] = std::move(c.value());
+    upstreams[u.name] = c.value();
+    snap_upstreams.push_back(std::move(c.value()));
   }
   auto snap = std::make_shared<Snapshot>();
   snap->limits = s.limits;
   snap->clock = s.clock ? s.clock : SystemClock::instance();
   snap->version = version;
+  snap->upstreams = std::move(snap_upstreams);
 
   std::vector<router::RouteSpec> specs;
   specs.reserve(s.routes.size());

@@ -33,6 +33,7 @@ struct Snapshot {
   Limits limits;
   router::RouteTable table;
   std::vector<CompiledRoute> routes;
+  std::vector<std::shared_ptr<const upstream::CompiledUpstream>> upstreams;
   std::shared_ptr<const Clock> clock;
   uint64_t version = 0;
 

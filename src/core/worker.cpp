@@ -30,6 +30,7 @@ Worker::~Worker() {
   if (owns_loop_) {
     // Close whatever is left (a worker that never ran) and let the closes finish.
     if (!finished_) {
+      health_checker_.reset();
       upstreams_.reset();
       queue_->shut();
       for (Listener* l : listeners_)
@@ -65,6 +66,10 @@ Status Worker::listen(const std::vector<int>& fds, const std::vector<int>& admin
 }
 
 void Worker::run() { uv_run(loop_, UV_RUN_DEFAULT); }
+
+void Worker::run_health_checks() {
+  health_checker_ = std::make_unique<upstream::HealthChecker>(loop_, [this] { return context_.snapshot()->upstreams; });
+}
 
 void Worker::on_connection(uv_stream_t* server, int status) {
   if (status != 0) return;
@@ -157,6 +162,7 @@ void Worker::maybe_finish() {
   if (handles_open_ > 2) return;  // listeners still closing
   finished_ = true;
   context_.upstreams = nullptr;
+  health_checker_.reset();
   upstreams_.reset();  // closes pooled connections and their timers
   queue_->shut();
   uv_timer_stop(&drain_timer_);
