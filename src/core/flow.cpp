@@ -181,6 +181,8 @@ void Flow::request_settle() {
   queue_->push({detail::ResumeAction::Kind::kSettle, anchor_, {}, {}});
 }
 
+bool Flow::tunnel_in(std::string_view data) { return proxy_ ? proxy_->tunnel_in(data) : true; }
+
 void Flow::on_client_drained() {
   if (proxy_) proxy_->on_client_drained();
 }

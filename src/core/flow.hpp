@@ -33,6 +33,8 @@ class FlowHost {
   virtual void on_flow_wants_body(Flow& flow) = 0;
   // A paused flow moved on (worker, after apply): write, go on parsing.
   virtual void on_flow_settled() = 0;
+  // A tunnel's far side took what it was given: read from the client again.
+  virtual void on_flow_wants_input() = 0;
   // A streamed answer: its head went out through on_flow_answer; then
   // bytes, then the end, or an abort (the answer cannot be completed).
   // Returns false while the client is not keeping up: the source should pause
@@ -78,6 +80,10 @@ class Flow final : public Exchange {
   void proxy_failed(Status status);
   // The client took what was written.
   void on_client_drained();
+  // After a 101 answer the connection is a tunnel: client bytes go to the
+  // proxy. Returns false while the far side lags (stop reading the client).
+  bool tunnel_in(std::string_view data);
+  bool is_tunnel() const noexcept { return streaming_ && response_.status == 101; }
   // Asks the worker to call the host's on_flow_settled() on a fresh stack:
   // for answers that finish inside callbacks which must not see the flow die.
   void request_settle();

@@ -71,6 +71,7 @@ void append_response_head(std::pmr::string& out, const Response& response, const
   bool has_date = false;
   for (const Header& h : response.headers) {
     if (is_framing(h.name) || h.name.empty() || !is_safe(h.name) || !is_safe(h.value)) continue;
+    if (status == 101 && iequals(h.name, "upgrade")) continue;  // written below
     if (iequals(h.name, "date")) has_date = true;
     out += h.name;
     out += ": ";
@@ -91,7 +92,12 @@ void append_response_head(std::pmr::string& out, const Response& response, const
     append_number(out, response.body.size());
     out += "\r\n";
   }
-  if (!o.keep_alive) {
+  if (status == 101) {
+    // Switching protocols: the connection becomes the tunnel.
+    out += "connection: upgrade\r\nupgrade: ";
+    out += response.headers.get("upgrade");
+    out += "\r\n";
+  } else if (!o.keep_alive) {
     out += "connection: close\r\n";
   } else if (o.version_minor == 0) {
     out += "connection: keep-alive\r\n";

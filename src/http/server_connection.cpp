@@ -47,6 +47,10 @@ void ServerConnection::on_message_complete() {
 
 void ServerConnection::on_read(const char* data, size_t len) {
   if (closing_) return;
+  if (tunnel_) {
+    if (flow_ && !flow_->tunnel_in({data, len})) transport_.pause_reading();
+    return;
+  }
   if (!pending_.empty() || (parser_paused_ && flow_)) {
     // Still answering an earlier request: keep the bytes, stop reading.
     pending_.append(data, len);
@@ -143,9 +147,24 @@ void ServerConnection::on_flow_answer(Flow& flow) {
   if (flow.streaming() && flow.content_length() < 0 && flow.request().version_minor == 0) keep_alive_ = false;
   write_answer(flow);
   if (unread_body) close(/*linger=*/true);
+  if (flow.is_tunnel()) return start_tunnel(flow);
   if (!flow.streaming()) return finish_answer(flow);
   if (!flow.response().body.empty()) on_flow_data(flow, flow.response().body);  // bytes that came early
   if (!flow.stream_open()) on_flow_end(flow);
+}
+
+// 101 is out: from now on the connection carries the upgraded protocol.
+void ServerConnection::start_tunnel(Flow& flow) {
+  tunnel_ = true;
+  set_timer(Timer::kNone);  // the proxy's idle timeout governs a tunnel
+  std::string early;
+  early.swap(pending_);  // bytes the client sent right after its upgrade request
+  if (!early.empty() && !flow.tunnel_in(early)) return;
+  transport_.resume_reading();
+}
+
+void ServerConnection::on_flow_wants_input() {
+  if (tunnel_ && !closing_) transport_.resume_reading();
 }
 
 void ServerConnection::finish_answer(Flow& flow) {
@@ -174,6 +193,10 @@ bool ServerConnection::on_flow_data(Flow&, std::string_view data) {
 
 void ServerConnection::on_flow_end(Flow& flow) {
   if (closing_) return;
+  if (tunnel_) {
+    finish_answer(flow);
+    return close();  // the origin ended the tunnel
+  }
   if (chunked_ && body_out_) {
     std::string_view last = "0\r\n\r\n";
     transport_.write(&last, 1);
@@ -198,8 +221,8 @@ void ServerConnection::write_answer(Flow& flow) {
   bool stream = flow.streaming();
   int64_t length = flow.content_length();
   append_response_head(out, res, {head, keep_alive_, req.version_minor, worker_.date_header(), stream, length});
-  body_out_ = !head && status_allows_body(res.status);
-  chunked_ = stream && length < 0 && req.version_minor >= 1;
+  body_out_ = res.status == 101 || (!head && status_allows_body(res.status));
+  chunked_ = stream && length < 0 && req.version_minor >= 1 && res.status != 101;
   std::string_view bufs[2] = {out, res.body};
   size_t count = (stream || !body_out_ || res.body.empty()) ? 1 : 2;
   transport_.write(bufs, count);

@@ -32,6 +32,10 @@ void append_field(std::pmr::string& out, std::string_view name, std::string_view
 
 }  // namespace
 
+bool wants_upgrade(const Request& r) noexcept {
+  return r.headers.has("upgrade") && lists(r.headers.get("connection"), "upgrade");
+}
+
 bool is_hop_by_hop(std::string_view name, std::string_view connection) noexcept {
   return iequals(name, "connection") || iequals(name, "keep-alive") || iequals(name, "te") ||
          iequals(name, "trailer") || iequals(name, "transfer-encoding") || iequals(name, "upgrade") ||
@@ -112,6 +116,10 @@ void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOpti
     out += ", ";
   }
   out += "1.1 apigw\r\n";
+  if (wants_upgrade(r)) {
+    out += "connection: upgrade\r\n";
+    append_field(out, "upgrade", r.headers.get("upgrade"));
+  }
   bool has_body = !r.body.empty() || r.headers.has("content-length") || r.headers.has("transfer-encoding");
   if (has_body) {
     char len[24];

@@ -14,6 +14,9 @@
 
 namespace apigw::upstream {
 
+// A request asking to switch protocols (WebSocket): Upgrade, and Connection listing it.
+bool wants_upgrade(const Request& r) noexcept;
+
 // True for fields that describe one connection rather than the message.
 bool is_hop_by_hop(std::string_view name, std::string_view connection_header) noexcept;
 

@@ -35,7 +35,7 @@ ProxyCall::ProxyCall(Flow& flow, WorkerUpstreams& workers, std::shared_ptr<const
     : flow_(flow),
       workers_(workers),
       upstream_(std::move(upstream)),
-      entry_(&workers.get(upstream_)),
+      entry_(workers.get(upstream_)),
       rewrite_(rewrite),
       parser_(*this),
       tried_(upstream_->addresses.size(), 0),
@@ -90,7 +90,7 @@ void ProxyCall::next_try() {
   ++tries_;
   try_start_ns_ = now;
   entry_->balancer->on_start(static_cast<uint32_t>(target_));
-  waiting_on_ = entry_->pools[static_cast<size_t>(target_)];
+  waiting_on_ = entry_->pools[static_cast<size_t>(target_)].get();
   waiting_on_->acquire(*this);
 }
 
@@ -120,6 +120,7 @@ void ProxyCall::send() {
 }
 
 void ProxyCall::on_upstream_data(std::string_view data) {
+  if (tunnel_) return tunnel_out(data);
   while (!data.empty() && conn_) {
     http::ResponseParser::State state;
     size_t n;
@@ -135,7 +136,10 @@ void ProxyCall::on_upstream_data(std::string_view data) {
       case http::ResponseParser::State::kComplete:
         if (!data.empty()) return try_failed(Failure::kProtocol);  // bytes after the answer: untrustworthy
         break;
-      case http::ResponseParser::State::kUpgraded:  // not asked for: Upgrade is never forwarded
+      case http::ResponseParser::State::kUpgraded:
+        if (!tunnel_) return try_failed(Failure::kProtocol);
+        tunnel_out(data);  // bytes the origin sent right after its 101
+        return;
       case http::ResponseParser::State::kError:
         return try_failed(Failure::kProtocol);
     }
@@ -159,9 +163,15 @@ void ProxyCall::on_head(int status, uint8_t, HeaderMap& headers) {
       return;
     }
   }
+  if (status == 101 && !wants_upgrade(flow_.request())) return try_failed(Failure::kProtocol);
   Response& res = flow_.response();
   res.status = status;
   res.headers.clear();
+  if (status == 101) {
+    tunnel_ = true;
+    res.headers.add_view("upgrade", headers.get("upgrade"));
+    arm_timer(upstream_->options.timeouts.idle_ms, on_tunnel_idle);
+  }
   std::string_view connection = headers.get("connection");
   int64_t length = -1;
   for (const Header& h : headers) {
@@ -184,6 +194,30 @@ void ProxyCall::on_body(std::string_view chunk) {
 
 void ProxyCall::on_client_drained() {
   if (conn_ && !done_) conn_->resume_reading();
+}
+
+void ProxyCall::tunnel_out(std::string_view data) {
+  if (data.empty() || done_) return;
+  arm_timer(upstream_->options.timeouts.idle_ms, on_tunnel_idle);
+  if (!flow_.stream_data(data) && conn_) conn_->pause_reading();
+}
+
+bool ProxyCall::tunnel_in(std::string_view data) {
+  if (!tunnel_ || !conn_ || done_) return true;
+  arm_timer(upstream_->options.timeouts.idle_ms, on_tunnel_idle);
+  conn_->write(&data, 1);
+  return !conn_ || !conn_->write_pending();
+}
+
+void ProxyCall::on_upstream_drained() {
+  if (tunnel_ && !done_) flow_.host().on_flow_wants_input();
+}
+
+void ProxyCall::on_tunnel_idle(uv_timer_t* t) {
+  auto* p = static_cast<ProxyCall*>(t->data);
+  p->done_ = true;
+  p->give_back_connection(false);
+  p->flow_.stream_abort();
 }
 
 void ProxyCall::on_complete() {
@@ -209,6 +243,13 @@ void ProxyCall::release_retry_slot() {
 void ProxyCall::on_upstream_closed(int) {
   conn_ = nullptr;  // the pool has forgotten it already
   if (done_) return;
+  if (tunnel_) {
+    // The origin ended the tunnel: the client's side closes too.
+    done_ = true;
+    uv_timer_stop(timer_);
+    flow_.stream_end();
+    return;
+  }
   http::ResponseParser::State state = parser_.on_eof();
   if (state == http::ResponseParser::State::kComplete) {
     if (suppress_body_) return try_failed(Failure::kStatus, suppressed_status_, /*retry_decided=*/true);

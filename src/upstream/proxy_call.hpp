@@ -39,6 +39,8 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   void start();
   // The client has taken what was written: read on from the upstream.
   void on_client_drained();
+  // Tunnel (after 101): client bytes for the upstream; false while it lags.
+  bool tunnel_in(std::string_view data);
 
  private:
   enum class Failure : uint8_t { kConnect, kReset, kStatus, kTimeout, kProtocol, kNoTarget, kOverloaded };
@@ -51,7 +53,7 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   void on_upstream_connect_failed(int uv_error) override { on_pool_failure(uv_error); }
   void on_upstream_data(std::string_view data) override;
   void on_upstream_closed(int uv_error) override;
-  void on_upstream_drained() override {}
+  void on_upstream_drained() override;
   // ResponseSink
   Arena& arena() override;
   void on_interim(int, const HeaderMap&) override {}
@@ -71,12 +73,14 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   void arm_timer(uint64_t ms, void (*cb)(uv_timer_t*));
   static void on_response_timeout(uv_timer_t* t);
   static void on_backoff_done(uv_timer_t* t);
+  static void on_tunnel_idle(uv_timer_t* t);
+  void tunnel_out(std::string_view data);
   uint64_t hash_of_request() const;
 
   Flow& flow_;
   WorkerUpstreams& workers_;
   std::shared_ptr<const CompiledUpstream> upstream_;
-  WorkerUpstreams::Entry* entry_;
+  std::shared_ptr<WorkerUpstreams::Entry> entry_;
   const RewriteOptions& rewrite_;
   http::ResponseParser parser_;
   std::vector<uint8_t> tried_;
@@ -93,6 +97,7 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   int suppressed_status_ = 0;
   bool done_ = false;
   bool counted_ = false;
+  bool tunnel_ = false;  // 101 Switching Protocols: bytes flow both ways untouched
 };
 
 }  // namespace apigw::upstream

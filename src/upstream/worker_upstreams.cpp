@@ -7,23 +7,24 @@ WorkerUpstreams::WorkerUpstreams(uv_loop_t* loop, char* read_buffer, size_t read
 
 WorkerUpstreams::~WorkerUpstreams() = default;
 
-WorkerUpstreams::Entry& WorkerUpstreams::get(const std::shared_ptr<const CompiledUpstream>& u) {
+const std::shared_ptr<WorkerUpstreams::Entry>& WorkerUpstreams::get(const std::shared_ptr<const CompiledUpstream>& u) {
   const UpstreamOptions& o = u->options;
-  Entry& e = entries_[o.name];
-  if (e.upstream == u) return e;
-  // New, or replaced by a reload: rebuild the balancer, keep matching pools.
+  std::shared_ptr<Entry>& slot = entries_[o.name];
+  if (slot && slot->upstream == u) return slot;
+  // New, or replaced by a reload: a new balancer; pools of kept targets stay.
+  slot = std::make_shared<Entry>();
+  Entry& e = *slot;
   e.upstream = u;
   e.balancer = make_balancer(o.balance, u->weights, u->target_names, rng_());
-  e.pools.clear();
   PoolLimits limits{o.max_connections_per_target, o.circuit_breaker.max_pending, o.timeouts.connect_ms,
                     o.timeouts.idle_ms};
   for (size_t i = 0; i < u->addresses.size(); ++i) {
     auto& pool = pools_[o.name + "|" + u->target_names[i]];
-    if (!pool) pool = std::make_unique<TargetPool>(loop_, u->addresses[i], read_buffer_, read_buffer_size_);
+    if (!pool) pool = std::make_shared<TargetPool>(loop_, u->addresses[i], read_buffer_, read_buffer_size_);
     pool->set_limits(limits);
-    e.pools.push_back(pool.get());
+    e.pools.push_back(pool);
   }
-  return e;
+  return slot;
 }
 
 }  // namespace apigw::upstream

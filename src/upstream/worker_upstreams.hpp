@@ -21,17 +21,19 @@ namespace apigw::upstream {
 
 class WorkerUpstreams {
  public:
+  // What a proxied request uses. Shared: a request keeps the view it started
+  // with (through reloads and worker shutdown) until it ends.
   struct Entry {
     std::shared_ptr<const CompiledUpstream> upstream;
     std::unique_ptr<Balancer> balancer;
-    std::vector<TargetPool*> pools;  // by target index
+    std::vector<std::shared_ptr<TargetPool>> pools;  // by target index
   };
 
   WorkerUpstreams(uv_loop_t* loop, char* read_buffer, size_t read_buffer_size);
   ~WorkerUpstreams();
 
   // The worker's state for `u`, rebuilt when a reload replaced the upstream.
-  Entry& get(const std::shared_ptr<const CompiledUpstream>& u);
+  const std::shared_ptr<Entry>& get(const std::shared_ptr<const CompiledUpstream>& u);
   uv_loop_t* loop() const noexcept { return loop_; }
   uint64_t random() noexcept { return rng_(); }
 
@@ -40,8 +42,8 @@ class WorkerUpstreams {
   char* read_buffer_;
   size_t read_buffer_size_;
   std::mt19937_64 rng_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::unordered_map<std::string, std::unique_ptr<TargetPool>> pools_;
+  std::unordered_map<std::string, std::shared_ptr<Entry>> entries_;
+  std::unordered_map<std::string, std::shared_ptr<TargetPool>> pools_;
 };
 
 }  // namespace apigw::upstream

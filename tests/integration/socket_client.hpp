@@ -60,6 +60,28 @@ class SocketClient {
     }
   }
 
+  // Exactly `n` raw bytes (fewer on timeout or close).
+  std::string read_raw(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (buf_.size() < n && fill(deadline)) {
+    }
+    std::string out = buf_.substr(0, n);
+    buf_.erase(0, out.size());
+    return out;
+  }
+
+  // Raw bytes up to and including `marker` (all there is on timeout or close).
+  std::string read_raw_until(std::string_view marker, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (buf_.find(marker) == std::string::npos && fill(deadline)) {
+    }
+    size_t end = buf_.find(marker);
+    size_t n = end == std::string::npos ? buf_.size() : end + marker.size();
+    std::string out = buf_.substr(0, n);
+    buf_.erase(0, n);
+    return out;
+  }
+
   // True when the peer closed the connection before the deadline.
   bool wait_closed(std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
