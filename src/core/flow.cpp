@@ -178,7 +178,7 @@ void Flow::proxy_failed(Status status) {
 }
 
 void Flow::request_settle() {
-  queue_->push({detail::ResumeAction::Kind::kSettle, anchor_, {}, {}});
+  queue_->defer({detail::ResumeAction::Kind::kSettle, anchor_, {}, {}});
 }
 
 bool Flow::tunnel_in(std::string_view data) { return proxy_ ? proxy_->tunnel_in(data) : true; }

@@ -35,6 +35,8 @@ class FlowHost {
   virtual void on_flow_settled() = 0;
   // A tunnel's far side took what it was given: read from the client again.
   virtual void on_flow_wants_input() = 0;
+  // The source of a streamed answer is done for now: write what is held back.
+  virtual void on_flow_flush() = 0;
   // A streamed answer: its head went out through on_flow_answer; then
   // bytes, then the end, or an abort (the answer cannot be completed).
   // Returns false while the client is not keeping up: the source should pause

@@ -57,11 +57,18 @@ class ResumeQueue {
   // Loop thread, on shutdown: later pushes are dropped.
   void shut();
 
+  // Loop thread only, no lock and no wake-up: for work the loop itself
+  // queues, taken by the worker after the current I/O callbacks (uv_check).
+  void defer(ResumeAction action) { deferred_.push_back(std::move(action)); }
+  std::vector<ResumeAction> take_deferred() { return std::move(deferred_); }
+  bool has_deferred() const noexcept { return !deferred_.empty(); }
+
  private:
   std::mutex mu_;
   std::vector<ResumeAction> items_;
   std::function<void()> wake_;
   bool shut_ = false;
+  std::vector<ResumeAction> deferred_;
 };
 
 }  // namespace detail

@@ -21,7 +21,10 @@ Worker::Worker(std::shared_ptr<SnapshotSource> source, std::shared_ptr<SnapshotS
   async_.data = this;
   uv_timer_init(loop_, &drain_timer_);
   drain_timer_.data = this;
-  handles_open_ = 2;
+  uv_check_init(loop_, &check_);
+  check_.data = this;
+  uv_check_start(&check_, on_check);
+  handles_open_ = 3;
   upstreams_ = std::make_unique<upstream::WorkerUpstreams>(loop_, read_buffer_.get(), kReadBufferSize);
   context_.upstreams = upstreams_.get();
 }
@@ -37,6 +40,7 @@ Worker::~Worker() {
         uv_close(reinterpret_cast<uv_handle_t*>(&l->tcp), [](uv_handle_t* h) { delete reinterpret_cast<Listener*>(h); });
       uv_close(reinterpret_cast<uv_handle_t*>(&async_), nullptr);
       uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), nullptr);
+      uv_close(reinterpret_cast<uv_handle_t*>(&check_), nullptr);
       uv_run(loop_, UV_RUN_DEFAULT);
     }
     uv_loop_close(&own_loop_);
@@ -87,6 +91,17 @@ void Worker::on_async(uv_async_t* a) {
   auto* w = static_cast<Worker*>(a->data);
   w->drain_queue();
   if (w->stop_requested_.load(std::memory_order_acquire) && !w->stopping_) w->begin_stop();
+}
+
+void Worker::on_check(uv_check_t* c) {
+  auto* w = static_cast<Worker*>(c->data);
+  // Settling may defer more (a pipelined answer finishing): loop until done.
+  while (w->queue_->has_deferred()) {
+    for (auto& action : w->queue_->take_deferred()) {
+      Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
+      if (flow) flow->host().on_flow_settled();
+    }
+  }
 }
 
 void Worker::drain_queue() {
@@ -159,7 +174,7 @@ void Worker::maybe_finish() {
     return;
   }
   if (!connections_.empty() || !listeners_.empty()) return;
-  if (handles_open_ > 2) return;  // listeners still closing
+  if (handles_open_ > 3) return;  // listeners still closing
   finished_ = true;
   context_.upstreams = nullptr;
   health_checker_.reset();
@@ -172,6 +187,7 @@ void Worker::maybe_finish() {
   };
   uv_close(reinterpret_cast<uv_handle_t*>(&async_), closed);
   uv_close(reinterpret_cast<uv_handle_t*>(&drain_timer_), closed);
+  uv_close(reinterpret_cast<uv_handle_t*>(&check_), closed);
 }
 
 }  // namespace apigw

@@ -63,6 +63,7 @@ class Worker {
 
  private:
   static void on_async(uv_async_t* a);
+  static void on_check(uv_check_t* c);
   static void on_connection(uv_stream_t* s, int status);
   static void on_drain_timer(uv_timer_t* t);
   void drain_queue();
@@ -80,6 +81,7 @@ class Worker {
   WorkerContext admin_context_;
   uv_async_t async_;
   uv_timer_t drain_timer_;
+  uv_check_t check_;  // runs the loop's own deferred work after each poll
   struct Listener {
     uv_tcp_t tcp;  // first: the handle's address is the Listener's
     Worker* worker;

@@ -179,15 +179,22 @@ void ServerConnection::finish_answer(Flow& flow) {
 
 bool ServerConnection::on_flow_data(Flow&, std::string_view data) {
   if (closing_) return true;
-  if (!body_out_ || data.empty()) return true;
-  if (!chunked_) {
-    transport_.write(&data, 1);
-  } else {
-    char size[20];
-    int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
-    std::string_view bufs[3] = {{size, static_cast<size_t>(n)}, data, "\r\n"};
-    transport_.write(bufs, 3);
+  if (!body_out_ || data.empty()) {
+    on_flow_flush();
+    return !transport_.write_pending();
   }
+  std::string_view bufs[4];
+  size_t count = 0;
+  if (!held_head_.empty()) bufs[count++] = held_head_;
+  held_head_ = {};
+  char size[20];
+  if (chunked_) {
+    int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+    bufs[count++] = {size, static_cast<size_t>(n)};
+  }
+  bufs[count++] = data;
+  if (chunked_) bufs[count++] = "\r\n";
+  transport_.write(bufs, count);
   return !transport_.write_pending();
 }
 
@@ -197,14 +204,17 @@ void ServerConnection::on_flow_end(Flow& flow) {
     finish_answer(flow);
     return close();  // the origin ended the tunnel
   }
-  if (chunked_ && body_out_) {
-    std::string_view last = "0\r\n\r\n";
-    transport_.write(&last, 1);
-  }
+  std::string_view bufs[2];
+  size_t count = 0;
+  if (!held_head_.empty()) bufs[count++] = held_head_;
+  held_head_ = {};
+  if (chunked_ && body_out_) bufs[count++] = "0\r\n\r\n";
+  if (count) transport_.write(bufs, count);
   finish_answer(flow);
 }
 
 void ServerConnection::on_flow_abort(Flow& flow) {
+  held_head_ = {};  // a head not out yet: the client sees the connection close
   // The answer cannot be completed: closing without the last chunk tells the
   // client it is truncated.
   keep_alive_ = false;
@@ -223,12 +233,25 @@ void ServerConnection::write_answer(Flow& flow) {
   append_response_head(out, res, {head, keep_alive_, req.version_minor, worker_.date_header(), stream, length});
   body_out_ = res.status == 101 || (!head && status_allows_body(res.status));
   chunked_ = stream && length < 0 && req.version_minor >= 1 && res.status != 101;
+  if (stream && res.status != 101) {
+    // Held back to go out with the first body bytes in one write; the
+    // source flushes it at the end of its read if no bytes came.
+    held_head_ = flow.arena().dup(out);
+    return;
+  }
   std::string_view bufs[2] = {out, res.body};
   size_t count = (stream || !body_out_ || res.body.empty()) ? 1 : 2;
   transport_.write(bufs, count);
 }
 
+void ServerConnection::on_flow_flush() {
+  if (held_head_.empty() || closing_) return;
+  transport_.write(&held_head_, 1);
+  held_head_ = {};
+}
+
 void ServerConnection::on_flow_settled() {
+  on_flow_flush();
   if (flow_ && flow_->answered() && !in_process_) continue_pending();
 }
 

@@ -47,6 +47,7 @@ class ServerConnection final : public RequestSink, public FlowHost {
   void on_flow_wants_body(Flow& flow) override;
   void on_flow_settled() override;
   void on_flow_wants_input() override;
+  void on_flow_flush() override;
   void start_tunnel(Flow& flow);
   bool on_flow_data(Flow& flow, std::string_view data) override;
   void on_flow_end(Flow& flow) override;
@@ -74,6 +75,7 @@ class ServerConnection final : public RequestSink, public FlowHost {
   bool sent_continue_ = false;
   bool closing_ = false;
   bool in_process_ = false;
+  std::string_view held_head_;  // a streamed answer's head, in its flow's arena
   bool tunnel_ = false;    // after a 101: bytes pass both ways untouched
   bool chunked_ = false;   // the answer in progress is a stream: chunked encoding
   bool body_out_ = true;   // the answer in progress may carry body bytes (not HEAD, 204, 304)

@@ -23,6 +23,12 @@ void MemoryWorker::drain() {
     flow->apply(std::move(action));
     host.on_flow_settled();
   }
+  while (queue_->has_deferred()) {
+    for (auto& action : queue_->take_deferred()) {
+      Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
+      if (flow) flow->host().on_flow_settled();
+    }
+  }
 }
 
 void MemoryWorker::run_connection(std::string_view bytes, MemoryTransport& transport, int64_t wait_ms) {

@@ -39,18 +39,15 @@ ProxyCall::ProxyCall(Flow& flow, WorkerUpstreams& workers, std::shared_ptr<const
       rewrite_(rewrite),
       parser_(*this),
       tried_(upstream_->addresses.size(), 0),
-      eligible_(upstream_->addresses.size(), 0),
-      timer_(new uv_timer_t) {
-  uv_timer_init(workers.loop(), timer_);
-  timer_->data = this;
-}
+      eligible_(upstream_->addresses.size(), 0) {}
 
 ProxyCall::~ProxyCall() {
   if (waiting_on_) waiting_on_->cancel(*this);
   give_back_connection(false);
   if (retry_slot_) upstream_->shared->budget->release_retry();
   if (counted_) upstream_->shared->budget->request_finished();
-  uv_close(reinterpret_cast<uv_handle_t*>(timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
+  if (backoff_timer_)
+    uv_close(reinterpret_cast<uv_handle_t*>(backoff_timer_), [](uv_handle_t* h) { delete reinterpret_cast<uv_timer_t*>(h); });
 }
 
 Arena& ProxyCall::arena() { return flow_.arena(); }
@@ -116,11 +113,19 @@ void ProxyCall::send() {
   suppress_body_ = false;
   std::string_view bufs[2] = {head, flow_.request().body};
   conn_->write(bufs, flow_.request().body.empty() ? 1 : 2);
-  if (conn_) arm_timer(upstream_->options.timeouts.response_ms, on_response_timeout);
+  if (conn_) conn_->set_deadline(upstream_->options.timeouts.response_ms);
 }
 
 void ProxyCall::on_upstream_data(std::string_view data) {
   if (tunnel_) return tunnel_out(data);
+  // Whatever this read produced for the client goes out now, in one write
+  // where it can (a held head with its first body bytes).
+  struct Flush {
+    ProxyCall* self;
+    ~Flush() {
+      if (!self->done_) self->flow_.host().on_flow_flush();
+    }
+  } flush{this};
   while (!data.empty() && conn_) {
     http::ResponseParser::State state;
     size_t n;
@@ -148,7 +153,7 @@ void ProxyCall::on_upstream_data(std::string_view data) {
 }
 
 void ProxyCall::on_head(int status, uint8_t, HeaderMap& headers) {
-  uv_timer_stop(timer_);
+  if (conn_) conn_->set_deadline(0);
   int64_t now = flow_.snapshot().clock->monotonic_ns();
   bool failed = status == 502 || status == 503 || status == 504;
   auto target = static_cast<size_t>(target_);
@@ -170,7 +175,7 @@ void ProxyCall::on_head(int status, uint8_t, HeaderMap& headers) {
   if (status == 101) {
     tunnel_ = true;
     res.headers.add_view("upgrade", headers.get("upgrade"));
-    arm_timer(upstream_->options.timeouts.idle_ms, on_tunnel_idle);
+    if (conn_) conn_->set_deadline(upstream_->options.timeouts.idle_ms);
   }
   std::string_view connection = headers.get("connection");
   int64_t length = -1;
@@ -198,13 +203,13 @@ void ProxyCall::on_client_drained() {
 
 void ProxyCall::tunnel_out(std::string_view data) {
   if (data.empty() || done_) return;
-  arm_timer(upstream_->options.timeouts.idle_ms, on_tunnel_idle);
+  if (conn_) conn_->set_deadline(upstream_->options.timeouts.idle_ms);
   if (!flow_.stream_data(data) && conn_) conn_->pause_reading();
 }
 
 bool ProxyCall::tunnel_in(std::string_view data) {
   if (!tunnel_ || !conn_ || done_) return true;
-  arm_timer(upstream_->options.timeouts.idle_ms, on_tunnel_idle);
+  conn_->set_deadline(upstream_->options.timeouts.idle_ms);
   conn_->write(&data, 1);
   return !conn_ || !conn_->write_pending();
 }
@@ -213,11 +218,12 @@ void ProxyCall::on_upstream_drained() {
   if (tunnel_ && !done_) flow_.host().on_flow_wants_input();
 }
 
-void ProxyCall::on_tunnel_idle(uv_timer_t* t) {
-  auto* p = static_cast<ProxyCall*>(t->data);
-  p->done_ = true;
-  p->give_back_connection(false);
-  p->flow_.stream_abort();
+void ProxyCall::on_upstream_timeout() {
+  if (!tunnel_) return try_failed(Failure::kTimeout);
+  // A tunnel quiet for idle_ms in both directions ends.
+  done_ = true;
+  give_back_connection(false);
+  flow_.stream_abort();
 }
 
 void ProxyCall::on_complete() {
@@ -246,7 +252,6 @@ void ProxyCall::on_upstream_closed(int) {
   if (tunnel_) {
     // The origin ended the tunnel: the client's side closes too.
     done_ = true;
-    uv_timer_stop(timer_);
     flow_.stream_end();
     return;
   }
@@ -272,6 +277,7 @@ void ProxyCall::give_back_connection(bool reusable) {
   if (!conn_) return;
   UpstreamConnection* c = conn_;
   conn_ = nullptr;
+  c->set_deadline(0);
   entry_->pools[static_cast<size_t>(target_)]->release(*c, reusable);
 }
 
@@ -287,7 +293,6 @@ bool ProxyCall::may_retry(Failure failure, int) const {
 }
 
 void ProxyCall::try_failed(Failure failure, int status, bool retry_decided) {
-  uv_timer_stop(timer_);
   auto target = static_cast<size_t>(target_);
   int64_t now = flow_.snapshot().clock->monotonic_ns();
   if (target_ >= 0) {
@@ -311,7 +316,7 @@ void ProxyCall::try_failed(Failure failure, int status, bool retry_decided) {
   }
   if (retry) {
     double r = static_cast<double>(workers_.random() >> 11) / static_cast<double>(1ull << 53);
-    arm_timer(backoff_ms(upstream_->options.retries.backoff_ms, tries_, r), on_backoff_done);
+    start_backoff(backoff_ms(upstream_->options.retries.backoff_ms, tries_, r));
     return;
   }
   fail_request(failure, status);
@@ -346,10 +351,13 @@ void ProxyCall::fail_request(Failure failure, int status) {
   flow_.proxy_failed(std::move(st).from(ErrorSource::kUpstream));
 }
 
-void ProxyCall::arm_timer(uint64_t ms, void (*cb)(uv_timer_t*)) { uv_timer_start(timer_, cb, ms, 0); }
-
-void ProxyCall::on_response_timeout(uv_timer_t* t) {
-  static_cast<ProxyCall*>(t->data)->try_failed(Failure::kTimeout);
+void ProxyCall::start_backoff(uint64_t ms) {
+  if (!backoff_timer_) {
+    backoff_timer_ = new uv_timer_t;
+    uv_timer_init(workers_.loop(), backoff_timer_);
+    backoff_timer_->data = this;
+  }
+  uv_timer_start(backoff_timer_, on_backoff_done, ms, 0);
 }
 
 void ProxyCall::on_backoff_done(uv_timer_t* t) { static_cast<ProxyCall*>(t->data)->next_try(); }

@@ -54,6 +54,7 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   void on_upstream_data(std::string_view data) override;
   void on_upstream_closed(int uv_error) override;
   void on_upstream_drained() override;
+  void on_upstream_timeout() override;
   // ResponseSink
   Arena& arena() override;
   void on_interim(int, const HeaderMap&) override {}
@@ -70,10 +71,8 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   bool may_retry(Failure failure, int status) const;
   void give_back_connection(bool reusable);
   void fail_request(Failure failure, int status);
-  void arm_timer(uint64_t ms, void (*cb)(uv_timer_t*));
-  static void on_response_timeout(uv_timer_t* t);
+  void start_backoff(uint64_t ms);
   static void on_backoff_done(uv_timer_t* t);
-  static void on_tunnel_idle(uv_timer_t* t);
   void tunnel_out(std::string_view data);
   uint64_t hash_of_request() const;
 
@@ -87,7 +86,7 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   std::vector<uint8_t> eligible_;
   UpstreamConnection* conn_ = nullptr;
   TargetPool* waiting_on_ = nullptr;
-  uv_timer_t* timer_;
+  uv_timer_t* backoff_timer_ = nullptr;  // made only when a retry waits
   int target_ = -1;
   uint32_t tries_ = 0;
   int64_t try_start_ns_ = 0;

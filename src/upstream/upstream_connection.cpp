@@ -34,11 +34,36 @@ void UpstreamConnection::connect(const sockaddr* address, uint32_t timeout_ms) {
                    0, 0);
     return;
   }
-  uv_timer_start(&timer_, on_connect_timeout, timeout_ms, 0);
+  uv_timer_start(&timer_, on_timer, timeout_ms, 0);
 }
 
-void UpstreamConnection::on_connect_timeout(uv_timer_t* t) {
-  static_cast<UpstreamConnection*>(t->data)->fail(UV_ETIMEDOUT);
+void UpstreamConnection::set_deadline(uint64_t ms) {
+  if (ms == 0) {
+    deadline_ = 0;
+    return;
+  }
+  uv_loop_t* loop = timer_.loop;
+  deadline_ = uv_now(loop) + ms;
+  if (timer_due_ == 0 || timer_due_ > deadline_) {
+    timer_due_ = deadline_;
+    uv_timer_start(&timer_, on_timer, ms, 0);
+  }
+}
+
+void UpstreamConnection::on_timer(uv_timer_t* t) {
+  auto* c = static_cast<UpstreamConnection*>(t->data);
+  c->timer_due_ = 0;
+  if (c->closing_) return;
+  if (!c->connected_) return c->fail(UV_ETIMEDOUT);  // the connect timeout
+  if (c->deadline_ == 0) return;
+  uint64_t now = uv_now(t->loop);
+  if (now < c->deadline_) {
+    c->timer_due_ = c->deadline_;
+    uv_timer_start(&c->timer_, on_timer, c->deadline_ - now, 0);
+    return;
+  }
+  c->deadline_ = 0;
+  if (c->user_) c->user_->on_upstream_timeout();
 }
 
 void UpstreamConnection::on_connect(uv_connect_t* req, int status) {

@@ -27,6 +27,8 @@ class UpstreamUser {
   virtual void on_upstream_closed(int uv_error) = 0;
   // Everything written so far has left for the origin.
   virtual void on_upstream_drained() = 0;
+  // The deadline set with UpstreamConnection::set_deadline passed.
+  virtual void on_upstream_timeout() = 0;
 };
 
 class UpstreamConnection {
@@ -42,6 +44,10 @@ class UpstreamConnection {
   void resume_reading();
   // Closes and frees (after libuv is done with the handles); no more events.
   void close();
+  // Calls the user's on_upstream_timeout() after `ms` (0 clears). Cheap to
+  // move on every request: the libuv timer is only touched when it would
+  // fire too late.
+  void set_deadline(uint64_t ms);
 
   uint64_t requests_served() const noexcept { return requests_; }
   void count_request() noexcept { ++requests_; }
@@ -57,7 +63,7 @@ class UpstreamConnection {
   static void on_connect(uv_connect_t* req, int status);
   static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
   static void on_write(uv_write_t* req, int status);
-  static void on_connect_timeout(uv_timer_t* t);
+  static void on_timer(uv_timer_t* t);
   static void on_closed(uv_handle_t* h);
   void fail(int error);
 
@@ -69,6 +75,8 @@ class UpstreamConnection {
   char* read_buffer_;
   size_t read_buffer_size_;
   uint64_t requests_ = 0;
+  uint64_t deadline_ = 0;   // loop ms; 0 = none
+  uint64_t timer_due_ = 0;  // when the libuv timer fires; 0 = not running
   uint32_t writes_in_flight_ = 0;
   uint8_t open_handles_ = 2;
   bool connected_ = false;
