@@ -1,6 +1,8 @@
 #include "core/flow.hpp"
 
 #include "core/error_response.hpp"
+#include "upstream/forward_request.hpp"
+#include "upstream/mirror_call.hpp"
 #include "upstream/proxy_call.hpp"
 
 namespace apigw {
@@ -265,6 +267,13 @@ Decision Flow::run_target() {
     if (route_->upstream) {
     if (!upstreams_)
       return fail(Status::http(502, "no_upstream_transport", "upstreams need a socket worker"));
+    if (route_->mirror && upstreams_->random() % 100 < route_->mirror_percent) {
+      std::pmr::string head(&arena_);
+      upstream::append_upstream_head(head, *this, route_->rewrite);
+      std::string copy(head);
+      copy.append(request_.body);
+      upstream::MirrorCall::start(*upstreams_, route_->mirror, std::move(copy), request_.method);
+    }
     proxy_ = std::make_unique<upstream::ProxyCall>(*this, *upstreams_, pick_upstream(), route_->rewrite);
     proxy_->start();
     return Decision::kPause;

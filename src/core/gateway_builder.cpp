@@ -72,7 +72,8 @@ Status validate_route(const GatewayBuilder::State& s, const RouteOptions& r, siz
     split_total += sp.weight;
   }
   if (split_total > 100) return invalid(where + ": split weights add up to more than 100");
-  if (r.mirror) return Status(Code::kUnimplemented, where + ": mirror is not supported yet");
+  if (r.mirror && !known_upstream(r.mirror->upstream))
+    return invalid(where + ": unknown mirror upstream \"" + r.mirror->upstream + "\"");
   if (!r.handler.empty() && r.handler != "echo" && !s.handlers.count(r.handler))
     return invalid(where + ": unknown handler \"" + r.handler + "\"");
   if (r.respond && (r.respond->status < 100 || r.respond->status > 599))

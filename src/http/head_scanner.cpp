@@ -22,6 +22,11 @@ HeadScanner::Result HeadScanner::scan(const char* data, size_t len, size_t* cons
   for (size_t i = 0; i < len; ++i) {
     const char c = data[i];
     if (any_line_ && ++seen_ > max_) return fail(431, "request header fields too large");
+    // The common case first: a visible character in the middle of a line.
+    if (static_cast<unsigned char>(c) > ' ' && !after_cr_ && any_line_) {
+      ++line_len_;
+      continue;
+    }
     if (after_cr_) {
       if (c != '\n') return fail(400, "bare CR in request head");
       after_cr_ = false;

@@ -1,11 +1,18 @@
 #include "upstream/worker_upstreams.hpp"
 
+#include <vector>
+
+#include "upstream/mirror_call.hpp"
+
 namespace apigw::upstream {
 
 WorkerUpstreams::WorkerUpstreams(uv_loop_t* loop, char* read_buffer, size_t read_buffer_size)
     : loop_(loop), read_buffer_(read_buffer), read_buffer_size_(read_buffer_size), rng_(std::random_device{}()) {}
 
-WorkerUpstreams::~WorkerUpstreams() = default;
+WorkerUpstreams::~WorkerUpstreams() {
+  std::vector<MirrorCall*> live(mirrors_.begin(), mirrors_.end());
+  for (MirrorCall* m : live) m->abort();
+}
 
 const std::shared_ptr<WorkerUpstreams::Entry>& WorkerUpstreams::get(const std::shared_ptr<const CompiledUpstream>& u) {
   const UpstreamOptions& o = u->options;

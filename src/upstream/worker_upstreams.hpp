@@ -11,6 +11,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "upstream/balancer.hpp"
@@ -18,6 +19,8 @@
 #include "upstream/target_pool.hpp"
 
 namespace apigw::upstream {
+
+class MirrorCall;
 
 class WorkerUpstreams {
  public:
@@ -36,6 +39,9 @@ class WorkerUpstreams {
   const std::shared_ptr<Entry>& get(const std::shared_ptr<const CompiledUpstream>& u);
   uv_loop_t* loop() const noexcept { return loop_; }
   uint64_t random() noexcept { return rng_(); }
+  // Mirror calls in flight: they belong to no exchange, so the worker ends them.
+  void track(MirrorCall* m) { mirrors_.insert(m); }
+  void untrack(MirrorCall* m) { mirrors_.erase(m); }
 
  private:
   uv_loop_t* loop_;
@@ -44,6 +50,7 @@ class WorkerUpstreams {
   std::mt19937_64 rng_;
   std::unordered_map<std::string, std::shared_ptr<Entry>> entries_;
   std::unordered_map<std::string, std::shared_ptr<TargetPool>> pools_;
+  std::unordered_set<MirrorCall*> mirrors_;
 };
 
 }  // namespace apigw::upstream

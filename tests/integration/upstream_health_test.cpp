@@ -201,3 +201,32 @@ TEST_CASE("balance: consistent hash keeps a key on its target, and keys move lit
   CHECK(moved < 110);
   five->stop();
 }
+
+TEST_CASE("mirror: a shadow upstream gets copies and never delays or changes the primary answer") {
+  RawOrigin primary([](const std::string&, bool*) { return ok_response("primary"); });
+  RawOrigin shadow([](const std::string&, bool*) { return std::string(); });  // never answers
+  apigw::UpstreamOptions p, s;
+  p.name = "primary";
+  p.targets = {{primary.address(), 1}};
+  s.name = "shadow";
+  s.targets = {{shadow.address(), 1}};
+  s.timeouts.response_ms = 60000;  // a primary waiting on it would time out below
+  apigw::RouteOptions r;
+  r.name = "all";
+  r.match.path_prefix = "/";
+  r.upstream = "primary";
+  r.mirror = apigw::MirrorOptions{"shadow", 100};
+  apigw::GatewayBuilder builder;
+  builder.listener({"l", "127.0.0.1:0"}).upstream(p).upstream(s).route(r);
+  auto gw = start(builder);
+  SocketClient c(gw->bound_addresses()[0]);
+  for (int i = 0; i < 5; ++i) {
+    c.send("POST /orders HTTP/1.1\r\nhost: t\r\ncontent-length: 3\r\n\r\nabc");
+    auto res = c.read_response();
+    CHECK(res.status == 200);
+    CHECK(res.body == "primary");
+  }
+  CHECK(eventually([&] { return shadow.requests() == 5; }));
+  CHECK(shadow.last_head().rfind("POST /orders HTTP/1.1\r\n", 0) == 0);
+  gw->stop();
+}
