@@ -1,6 +1,7 @@
 #include "core/flow.hpp"
 
 #include "core/error_response.hpp"
+#include "core/placeholders.hpp"
 #include "upstream/forward_request.hpp"
 #include "upstream/mirror_call.hpp"
 #include "upstream/proxy_call.hpp"
@@ -12,30 +13,6 @@ namespace {
 // doubling (up to twice its size) plus an answer of that size, and 1 MiB.
 size_t arena_cap(const Limits& l) {
   return size_t{l.max_header_bytes} * 4 + static_cast<size_t>(l.max_body_bytes) * 3 + (1u << 20);
-}
-
-// "{name}" placeholders in a static body take the path parameter's value.
-void substitute_params(std::pmr::string& out, std::string_view tmpl, const Exchange& ex) {
-  size_t i = 0;
-  while (i < tmpl.size()) {
-    size_t open = tmpl.find('{', i);
-    size_t close = open == std::string_view::npos ? open : tmpl.find('}', open);
-    if (close == std::string_view::npos) {
-      out.append(tmpl.substr(i));
-      return;
-    }
-    out.append(tmpl.substr(i, open - i));
-    std::string_view name = tmpl.substr(open + 1, close - open - 1);
-    if (!name.empty() && name.front() == '*') name.remove_prefix(1);
-    bool known = false;
-    for (const auto& p : ex.params())
-      if (p.name == name) {
-        out.append(p.value);
-        known = true;
-      }
-    if (!known) out.append(tmpl.substr(open, close - open + 1));
-    i = close + 1;
-  }
 }
 
 }  // namespace
@@ -259,7 +236,7 @@ Decision Flow::run_target() {
     const StaticResponse& r = *route_->respond;
     response_.status = r.status;
     for (const auto& [k, v] : r.headers) response_.headers.add_view(k, v);
-    substitute_params(response_.body, r.body, *this);
+    expand_placeholders(response_.body, r.body, *this);
     return Decision::kRespond;
   }
   // Host code must not unwind into the data plane.

@@ -1,39 +1,16 @@
 // headers: set/add/remove/rename on the request and the response.
 #include "apigw/exchange.hpp"
+#include "core/placeholders.hpp"
 #include "policy/builtin.hpp"
 
 namespace apigw::policy {
 namespace {
 
-// Expands {param}, {consumer} and {request_id}; unknown names stay as written.
+// Values may use {param}, {consumer} and {request_id}; unknown names stay as written.
 std::string_view expand(Exchange& ex, std::string_view tmpl) {
   if (tmpl.find('{') == std::string_view::npos) return tmpl;
   std::pmr::string out(&ex.arena());
-  size_t i = 0;
-  while (i < tmpl.size()) {
-    size_t open = tmpl.find('{', i);
-    size_t close = open == std::string_view::npos ? open : tmpl.find('}', open);
-    if (close == std::string_view::npos) {
-      out.append(tmpl.substr(i));
-      break;
-    }
-    out.append(tmpl.substr(i, open - i));
-    std::string_view name = tmpl.substr(open + 1, close - open - 1);
-    if (name == "consumer") {
-      out.append(ex.consumer());
-    } else if (name == "request_id") {
-      out.append(ex.request_id());
-    } else {
-      bool found = false;
-      for (const auto& p : ex.params())
-        if (p.name == name) {
-          out.append(p.value);
-          found = true;
-        }
-      if (!found) out.append(tmpl.substr(open, close - open + 1));
-    }
-    i = close + 1;
-  }
+  expand_placeholders(out, tmpl, ex, /*exchange_values=*/true);
   return ex.arena().dup(out);
 }
 

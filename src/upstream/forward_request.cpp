@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "core/placeholders.hpp"
+
 namespace apigw::upstream {
 namespace {
 
@@ -55,21 +57,7 @@ std::string_view rewritten_path(Exchange& ex, const RewriteOptions& rw) {
   }
   if (rw.path.empty()) return path;
   std::pmr::string out(&ex.arena());
-  std::string_view t = rw.path;
-  size_t i = 0;
-  while (i < t.size()) {
-    size_t open = t.find('{', i);
-    size_t close = open == std::string_view::npos ? open : t.find('}', open);
-    if (close == std::string_view::npos) {
-      out.append(t.substr(i));
-      break;
-    }
-    out.append(t.substr(i, open - i));
-    std::string_view name = t.substr(open + 1, close - open - 1);
-    if (!name.empty() && name.front() == '*') name.remove_prefix(1);
-    out.append(ex.param(name));
-    i = close + 1;
-  }
+  expand_placeholders(out, rw.path, ex, /*exchange_values=*/false, /*keep_unknown=*/false);
   return ex.arena().dup(out);
 }
 
