@@ -6,16 +6,10 @@
 #include <string>
 
 #include "core/worker.hpp"
+#include "net/stream_write.hpp"
 
 namespace apigw {
 namespace {
-
-// Bytes that did not fit into the socket at once, with their write request.
-struct WriteReq {
-  uv_write_t req;
-  TcpConnection* conn;
-  std::string data;
-};
 
 // A connection closed with unread input still reads (and drops) what the
 // client sends for this long, so that unread bytes do not turn into a RST
@@ -125,48 +119,20 @@ void TcpConnection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
 
 void TcpConnection::write(const std::string_view* bufs, size_t count) {
   if (closing_ && lingering_) return;
-  uv_buf_t ub[4];
-  size_t total = 0;
-  for (size_t i = 0; i < count && i < 4; ++i) {
-    ub[i] = uv_buf_init(const_cast<char*>(bufs[i].data()), static_cast<unsigned>(bufs[i].size()));
-    total += bufs[i].size();
-  }
-  size_t done = 0;
-  if (writes_in_flight_ == 0) {
-    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), ub, static_cast<unsigned>(count));
-    if (n > 0) done = static_cast<size_t>(n);
-    else if (n != UV_EAGAIN && n != UV_ENOSYS) {
-      closing_ = true;
-      finish_close();
-      return;
-    }
-  }
-  if (done == total) return;
-  // Keep what is left: the caller's buffers die when this returns.
-  auto* w = new WriteReq{{}, this, {}};
-  w->data.reserve(total - done);
-  for (size_t i = 0; i < count; ++i) {
-    std::string_view b = bufs[i];
-    if (done >= b.size()) {
-      done -= b.size();
-      continue;
-    }
-    w->data.append(b.substr(done));
-    done = 0;
-  }
-  uv_buf_t rest = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-  ++writes_in_flight_;
-  if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &rest, 1, on_write) != 0) {
-    --writes_in_flight_;
-    delete w;
+  bool queued = false;
+  int rc = net::write_or_queue(reinterpret_cast<uv_stream_t*>(&tcp_), bufs, count, writes_in_flight_ == 0, this,
+                               on_write, &queued);
+  if (rc != 0) {
     closing_ = true;
     finish_close();
+    return;
   }
+  if (queued) ++writes_in_flight_;
 }
 
 void TcpConnection::on_write(uv_write_t* req, int status) {
-  auto* w = reinterpret_cast<WriteReq*>(req);
-  TcpConnection* c = w->conn;
+  auto* w = reinterpret_cast<net::PendingWrite*>(req);
+  auto* c = static_cast<TcpConnection*>(w->owner);
   delete w;
   --c->writes_in_flight_;
   if (status != 0) {

@@ -2,19 +2,10 @@
 
 #include <string>
 
+#include "net/stream_write.hpp"
 #include "upstream/target_pool.hpp"
 
 namespace apigw::upstream {
-namespace {
-
-struct WriteReq {
-  uv_write_t req;
-  UpstreamConnection* conn;
-  std::string data;
-};
-
-}  // namespace
-
 UpstreamConnection::UpstreamConnection(TargetPool& pool, uv_loop_t* loop, char* read_buffer,
                                        size_t read_buffer_size)
     : pool_(pool), read_buffer_(read_buffer), read_buffer_size_(read_buffer_size) {
@@ -124,42 +115,16 @@ void UpstreamConnection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf)
 
 void UpstreamConnection::write(const std::string_view* bufs, size_t count) {
   if (closing_) return;
-  uv_buf_t ub[4];
-  size_t total = 0;
-  for (size_t i = 0; i < count && i < 4; ++i) {
-    ub[i] = uv_buf_init(const_cast<char*>(bufs[i].data()), static_cast<unsigned>(bufs[i].size()));
-    total += bufs[i].size();
-  }
-  size_t done = 0;
-  if (writes_in_flight_ == 0) {
-    int n = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), ub, static_cast<unsigned>(count));
-    if (n > 0) done = static_cast<size_t>(n);
-    else if (n != UV_EAGAIN && n != UV_ENOSYS) return fail(n);
-  }
-  if (done == total) return;
-  auto* w = new WriteReq{{}, this, {}};
-  w->data.reserve(total - done);
-  for (size_t i = 0; i < count; ++i) {
-    std::string_view b = bufs[i];
-    if (done >= b.size()) {
-      done -= b.size();
-      continue;
-    }
-    w->data.append(b.substr(done));
-    done = 0;
-  }
-  uv_buf_t rest = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-  ++writes_in_flight_;
-  if (int rc = uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&tcp_), &rest, 1, on_write); rc != 0) {
-    --writes_in_flight_;
-    delete w;
-    fail(rc);
-  }
+  bool queued = false;
+  int rc = net::write_or_queue(reinterpret_cast<uv_stream_t*>(&tcp_), bufs, count, writes_in_flight_ == 0, this,
+                               on_write, &queued);
+  if (rc != 0) return fail(rc);
+  if (queued) ++writes_in_flight_;
 }
 
 void UpstreamConnection::on_write(uv_write_t* req, int status) {
-  auto* w = reinterpret_cast<WriteReq*>(req);
-  UpstreamConnection* c = w->conn;
+  auto* w = reinterpret_cast<net::PendingWrite*>(req);
+  auto* c = static_cast<UpstreamConnection*>(w->owner);
   delete w;
   --c->writes_in_flight_;
   if (c->closing_) {
