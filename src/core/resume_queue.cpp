@@ -19,6 +19,8 @@ void ResumeQueue::shut() {
   std::lock_guard<std::mutex> lock(mu_);
   shut_ = true;
   items_.clear();
+  shut_loop_ = true;
+  deferred_.clear();
 }
 
 }  // namespace apigw::detail

@@ -59,7 +59,9 @@ class ResumeQueue {
 
   // Loop thread only, no lock and no wake-up: for work the loop itself
   // queues, taken by the worker after the current I/O callbacks (uv_check).
-  void defer(ResumeAction action) { deferred_.push_back(std::move(action)); }
+  void defer(ResumeAction action) {
+    if (!shut_loop_) deferred_.push_back(std::move(action));
+  }
   std::vector<ResumeAction> take_deferred() { return std::move(deferred_); }
   bool has_deferred() const noexcept { return !deferred_.empty(); }
 
@@ -68,7 +70,10 @@ class ResumeQueue {
   std::vector<ResumeAction> items_;
   std::function<void()> wake_;
   bool shut_ = false;
+  // Actions hold anchors, which hold this queue: shut() empties both lists so
+  // that no cycle outlives the worker.
   std::vector<ResumeAction> deferred_;
+  bool shut_loop_ = false;
 };
 
 }  // namespace detail
