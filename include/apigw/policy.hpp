@@ -44,6 +44,12 @@ class Policy {
   virtual void on_log(Exchange&) const noexcept {}
   virtual Decision on_upstream_error(Exchange&, const Status&) const noexcept { return Decision::kContinue; }
   virtual void on_error(Exchange&, const Status&) const noexcept {}
+
+  // A policy that reads the request body in on_request_body says so: then
+  // the whole body is buffered (up to max_body_bytes) before the phase runs.
+  // Otherwise a proxied route streams the body to the upstream as it comes,
+  // and on_request_body sees an empty body.
+  virtual bool needs_request_body() const noexcept { return false; }
 };
 
 // Write only the phases you need (Envoy's PassThroughFilter).

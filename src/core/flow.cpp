@@ -33,7 +33,8 @@ Flow::~Flow() {
   proxy_.reset();  // before the arena it reads from goes
 }
 
-void Flow::start() {
+void Flow::start(bool has_body) {
+  has_body_ = has_body;
   const Snapshot& s = *snapshot_;
   router::Match m = s.table.match(request_.host, request_.method, request_.path, request_.headers);
   if (m.kind == router::Match::Kind::kNotFound) {
@@ -56,7 +57,23 @@ void Flow::start() {
 
 void Flow::body_complete() {
   body_done_ = true;
+  if (stream_body_ && proxy_) proxy_->body_end();
   if (stage_ == Stage::kAwaitBody && !paused_) run();
+}
+
+// A proxied route streams its body unless a policy reads it or a mirror
+// needs a copy of it.
+bool Flow::can_stream_body() const noexcept {
+  if (!route_ || !route_->upstream || !upstreams_ || route_->mirror) return false;
+  for (const auto& p : route_->policies)
+    if (p->needs_request_body()) return false;
+  return true;
+}
+
+bool Flow::request_body_data(std::string_view data) {
+  if (proxy_) return proxy_->body_data(data);
+  request_.body.append(data);  // the chain is not at the target yet: keep it
+  return true;
 }
 
 void Flow::apply(detail::ResumeAction&& action) {
@@ -283,6 +300,12 @@ void Flow::run() {
         d = policies[cursor_]->on_request(*this);
         break;
       case Stage::kAwaitBody:
+        if (!body_done_ && has_body_ && can_stream_body()) {
+          stream_body_ = true;
+          host_.on_flow_wants_body(*this);  // 100-continue, body timeout
+          stage_ = Stage::kRequestBody;
+          continue;
+        }
         if (!body_done_) {
           running_ = false;
           host_.on_flow_wants_body(*this);

@@ -54,7 +54,8 @@ class Flow final : public Exchange {
   ~Flow();
 
   // The head is parsed: match the route, run on_request phases.
-  void start();
+  // `has_body`: a body follows the head (Content-Length > 0 or chunked).
+  void start(bool has_body = false);
   // The whole body has arrived.
   void body_complete();
   // A paused phase was resumed (loop thread).
@@ -86,6 +87,11 @@ class Flow final : public Exchange {
   // proxy. Returns false while the far side lags (stop reading the client).
   bool tunnel_in(std::string_view data);
   bool is_tunnel() const noexcept { return streaming_ && response_.status == 101; }
+  // The request body goes to the upstream as it arrives instead of being
+  // buffered: request_body_data() for each piece, then body_complete().
+  bool streams_body() const noexcept { return stream_body_; }
+  // Returns false while the upstream lags (stop reading the client).
+  bool request_body_data(std::string_view data);
   // Asks the worker to call the host's on_flow_settled() on a fresh stack:
   // for answers that finish inside callbacks which must not see the flow die.
   void request_settle();
@@ -117,6 +123,9 @@ class Flow final : public Exchange {
   bool paused_ = false;
   bool running_ = false;
   bool logged_ = false;
+  bool stream_body_ = false;
+  bool has_body_ = false;
+  bool can_stream_body() const noexcept;
   bool streaming_ = false;
   bool stream_open_ = false;
   int64_t content_length_ = -1;

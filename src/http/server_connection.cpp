@@ -30,11 +30,15 @@ Request& ServerConnection::on_message_begin() {
 void ServerConnection::on_head_complete() {
   head_done_ = true;
   set_timer(Timer::kNone);
-  flow_->start();
+  flow_->start(parser_.has_body());
 }
 
 void ServerConnection::on_body(std::string_view chunk) {
-  flow_->request().body.append(chunk);
+  if (flow_->streams_body()) {
+    if (!flow_->request_body_data(chunk)) transport_.pause_reading();  // the upstream lags
+  } else {
+    flow_->request().body.append(chunk);
+  }
   if (timer_ == Timer::kBody) set_timer(Timer::kBody);  // between body bytes
 }
 
@@ -164,7 +168,8 @@ void ServerConnection::start_tunnel(Flow& flow) {
 }
 
 void ServerConnection::on_flow_wants_input() {
-  if (tunnel_ && !closing_) transport_.resume_reading();
+  if (closing_) return;
+  if (tunnel_ || (flow_ && flow_->streams_body() && !message_done_)) transport_.resume_reading();
 }
 
 void ServerConnection::finish_answer(Flow& flow) {

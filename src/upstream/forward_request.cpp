@@ -61,7 +61,7 @@ std::string_view rewritten_path(Exchange& ex, const RewriteOptions& rw) {
   return ex.arena().dup(out);
 }
 
-void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOptions& rw) {
+void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOptions& rw, bool streamed_body) {
   const Request& r = ex.request();
   std::string_view connection = r.headers.get("connection");
   out += r.method;
@@ -109,7 +109,10 @@ void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOpti
     append_field(out, "upgrade", r.headers.get("upgrade"));
   }
   bool has_body = !r.body.empty() || r.headers.has("content-length") || r.headers.has("transfer-encoding");
-  if (has_body) {
+  if (streamed_body) {
+    if (r.headers.has("content-length")) append_field(out, "content-length", r.headers.get("content-length"));
+    else out += "transfer-encoding: chunked\r\n";
+  } else if (has_body) {
     char len[24];
     auto res = std::to_chars(len, len + sizeof len, r.body.size());
     out += "content-length: ";

@@ -23,6 +23,9 @@ bool is_hop_by_hop(std::string_view name, std::string_view connection_header) no
 // The path sent upstream: the route's rewrite applied to the request's path.
 std::string_view rewritten_path(Exchange& ex, const RewriteOptions& rewrite);
 
-void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOptions& rewrite);
+// `streamed_body`: the body follows later, framed as the client framed it
+// (its Content-Length, or chunked); otherwise it is the buffered one.
+void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOptions& rewrite,
+                          bool streamed_body = false);
 
 }  // namespace apigw::upstream

@@ -1,6 +1,7 @@
 #include "upstream/proxy_call.hpp"
 
 #include <charconv>
+#include <cstdio>
 
 #include "core/flow.hpp"
 #include "upstream/forward_request.hpp"
@@ -55,7 +56,43 @@ Arena& ProxyCall::arena() { return flow_.arena(); }
 void ProxyCall::start() {
   upstream_->shared->budget->request_started();
   counted_ = true;
+  streams_body_ = flow_.streams_body();
+  chunked_body_ = streams_body_ && !flow_.request().headers.has("content-length");
   next_try();
+}
+
+// Streamed request bodies. Until a connection has the head, pieces are held
+// (and the client paused past 64 KiB); after, they go straight out.
+bool ProxyCall::body_data(std::string_view data) {
+  if (done_ || data.empty()) return true;
+  if (!head_written_ || !conn_) {
+    held_body_.append(data);
+    return held_body_.size() < 64 * 1024;
+  }
+  write_body(data);
+  return !conn_ || !conn_->write_pending();
+}
+
+void ProxyCall::write_body(std::string_view data) {
+  body_written_ = true;
+  if (!chunked_body_) {
+    conn_->write(&data, 1);
+    return;
+  }
+  char size[20];
+  int n = std::snprintf(size, sizeof size, "%zx\r\n", data.size());
+  std::string_view bufs[3] = {{size, static_cast<size_t>(n)}, data, "\r\n"};
+  conn_->write(bufs, 3);
+}
+
+void ProxyCall::body_end() {
+  body_ended_ = true;
+  if (done_ || !head_written_ || !conn_) return;
+  if (chunked_body_) {
+    std::string_view last = "0\r\n\r\n";
+    conn_->write(&last, 1);
+  }
+  if (conn_) conn_->set_deadline(upstream_->options.timeouts.response_ms);
 }
 
 uint64_t ProxyCall::hash_of_request() const {
@@ -107,10 +144,21 @@ void ProxyCall::on_pool_failure(int uv_error) {
 void ProxyCall::send() {
   std::pmr::string head(&flow_.arena());
   head.reserve(512);
-  append_upstream_head(head, flow_, rewrite_);
+  append_upstream_head(head, flow_, rewrite_, streams_body_);
   parser_.reset_for_next();
   parser_.expect(flow_.request().method);
   suppress_body_ = false;
+  if (streams_body_) {
+    std::string_view h = head;
+    conn_->write(&h, 1);
+    head_written_ = true;
+    std::string held;
+    held.swap(held_body_);
+    if (conn_ && !held.empty()) write_body(held);
+    if (conn_ && body_ended_) body_end();
+    if (conn_ && held.size() >= 64 * 1024 && !conn_->write_pending()) flow_.host().on_flow_wants_input();
+    return;
+  }
   std::string_view bufs[2] = {head, flow_.request().body};
   conn_->write(bufs, flow_.request().body.empty() ? 1 : 2);
   if (conn_) conn_->set_deadline(upstream_->options.timeouts.response_ms);
@@ -215,7 +263,8 @@ bool ProxyCall::tunnel_in(std::string_view data) {
 }
 
 void ProxyCall::on_upstream_drained() {
-  if (tunnel_ && !done_) flow_.host().on_flow_wants_input();
+  if (done_) return;
+  if (tunnel_ || (streams_body_ && !body_ended_)) flow_.host().on_flow_wants_input();
 }
 
 void ProxyCall::on_upstream_timeout() {
@@ -236,7 +285,9 @@ void ProxyCall::on_complete() {
                               flow_.snapshot().clock->monotonic_ns());
   done_ = true;
   release_retry_slot();
-  give_back_connection(parser_.keep_alive());
+  // An origin that answered before the whole body arrived leaves the rest
+  // of it in flight: that connection is not reusable.
+  give_back_connection(parser_.keep_alive() && (!streams_body_ || body_ended_));
   flow_.stream_end();
 }
 
@@ -289,6 +340,8 @@ bool ProxyCall::may_retry(Failure failure, int) const {
   if (!listed) return false;
   // A request that may have reached the origin is retried only when repeating it is safe.
   if (failure != Failure::kConnect && !is_idempotent(flow_.request().method)) return false;
+  // A streamed body that has started to go out cannot be sent again.
+  if (body_written_) return false;
   return true;
 }
 

@@ -41,6 +41,9 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   void on_client_drained();
   // Tunnel (after 101): client bytes for the upstream; false while it lags.
   bool tunnel_in(std::string_view data);
+  // A streamed request body: a piece (false while the upstream lags), the end.
+  bool body_data(std::string_view data);
+  void body_end();
 
  private:
   enum class Failure : uint8_t { kConnect, kReset, kStatus, kTimeout, kProtocol, kNoTarget, kOverloaded };
@@ -97,6 +100,14 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   bool done_ = false;
   bool counted_ = false;
   bool tunnel_ = false;  // 101 Switching Protocols: bytes flow both ways untouched
+  // Streamed request body: held until the head is written, then passed on.
+  void write_body(std::string_view data);
+  bool streams_body_ = false;
+  bool chunked_body_ = false;    // re-chunked to the upstream (the client sent it chunked)
+  bool head_written_ = false;
+  bool body_ended_ = false;
+  bool body_written_ = false;    // some body went out: the request cannot be tried again
+  std::string held_body_;
 };
 
 }  // namespace apigw::upstream
