@@ -20,9 +20,19 @@ std::shared_ptr<UpstreamShared> UpstreamRegistry::get(const UpstreamOptions& o) 
     return slot;
   }
   auto shared = std::make_shared<UpstreamShared>();
-  shared->targets = std::move(targets);
   shared->health = std::make_shared<UpstreamHealth>(o.targets.size(), o.circuit_breaker, o.health_check);
-  shared->budget = std::make_shared<RetryBudget>(o.retries.budget_percent);
+  if (slot) {
+    // The target list changed: targets it keeps keep their health; the
+    // retry budget counts requests of the upstream, whatever its targets.
+    for (size_t i = 0; i < targets.size(); ++i)
+      for (size_t j = 0; j < slot->targets.size(); ++j)
+        if (targets[i] == slot->targets[j]) shared->health->adopt(i, *slot->health, j);
+    shared->budget = slot->budget;
+    shared->budget->set_percent(o.retries.budget_percent);
+  } else {
+    shared->budget = std::make_shared<RetryBudget>(o.retries.budget_percent);
+  }
+  shared->targets = std::move(targets);
   slot = shared;
   return shared;
 }

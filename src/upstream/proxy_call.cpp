@@ -1,6 +1,8 @@
 #include "upstream/proxy_call.hpp"
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
 #include <cstdio>
 
 #include "core/flow.hpp"
@@ -123,6 +125,7 @@ void ProxyCall::next_try() {
   tried_[static_cast<size_t>(target_)] = 1;
   ++tries_;
   try_start_ns_ = now;
+  if (first_try_ns_ < 0) first_try_ns_ = now;
   entry_->balancer->on_start(static_cast<uint32_t>(target_));
   waiting_on_ = entry_->pools[static_cast<size_t>(target_)].get();
   waiting_on_->acquire(*this);
@@ -207,7 +210,12 @@ void ProxyCall::on_head(int status, uint8_t, HeaderMap& headers) {
   auto target = static_cast<size_t>(target_);
   if (failed) upstream_->shared->health->record_failure(target, now);
   else upstream_->shared->health->record_success(target);
-  if (upstream_->retry_on.status(status) && may_retry(Failure::kStatus, status)) {
+  // Retry-After longer than the time left for tries: the origin's answer stands.
+  const uint32_t window_ms = upstream_->options.timeouts.response_ms;
+  std::optional<uint32_t> retry_after = parse_retry_after_ms(headers.get("retry-after"), window_ms + 1);
+  bool wait_fits = !retry_after || *retry_after <= window_ms;
+  if (upstream_->retry_on.status(status) && wait_fits && may_retry(Failure::kStatus, status)) {
+    retry_after_ms_ = retry_after.value_or(0);
     release_retry_slot();
     if (upstream_->shared->budget->try_acquire_retry()) {
       retry_slot_ = true;
@@ -369,8 +377,15 @@ void ProxyCall::try_failed(Failure failure, int status, bool retry_decided) {
   }
   if (retry) {
     double r = static_cast<double>(workers_.random() >> 11) / static_cast<double>(1ull << 53);
-    start_backoff(backoff_ms(upstream_->options.retries.backoff_ms, tries_, r));
-    return;
+    uint64_t wait = std::max<uint64_t>(backoff_ms(upstream_->options.retries.backoff_ms, tries_, r), retry_after_ms_);
+    retry_after_ms_ = 0;
+    // The overall deadline: every try starts within one response_ms of the first.
+    int64_t elapsed_ms = (now - first_try_ns_) / 1'000'000;
+    if (elapsed_ms + static_cast<int64_t>(wait) <= static_cast<int64_t>(upstream_->options.timeouts.response_ms)) {
+      start_backoff(wait);
+      return;
+    }
+    release_retry_slot();
   }
   fail_request(failure, status);
 }

@@ -97,6 +97,8 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   bool head_sent_ = false;       // the response head went to the client
   bool suppress_body_ = false;   // a retried response's body is dropped
   int suppressed_status_ = 0;
+  uint32_t retry_after_ms_ = 0;   // the origin's Retry-After for the next try
+  int64_t first_try_ns_ = -1;     // retries stay within one response_ms of it
   bool done_ = false;
   bool counted_ = false;
   bool tunnel_ = false;  // 101 Switching Protocols: bytes flow both ways untouched

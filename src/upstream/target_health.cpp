@@ -5,6 +5,17 @@
 
 namespace apigw::upstream {
 
+void UpstreamHealth::adopt(size_t i, const UpstreamHealth& from, size_t j) noexcept {
+  if (i >= size_ || j >= from.size_) return;
+  const Target& src = from.targets_[j];
+  Target& dst = targets_[i];
+  dst.failures.store(src.failures.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  dst.eject_streak.store(src.eject_streak.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  dst.ejected_until.store(src.ejected_until.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  dst.ejections.store(src.ejections.load(std::memory_order_relaxed), std::memory_order_relaxed);
+  dst.probe.store(src.probe.load(std::memory_order_relaxed), std::memory_order_relaxed);
+}
+
 namespace {
 constexpr auto kRelaxed = std::memory_order_relaxed;
 constexpr int64_t kNsPerMs = 1'000'000;

@@ -58,6 +58,11 @@ class UpstreamHealth {
 
   size_t size() const noexcept { return size_; }
 
+  // Takes over target j's state of `from` as target i's: a reload that
+  // changes the target list keeps what it knew of the targets it keeps.
+  // Called before this object is shared with requests.
+  void adopt(size_t i, const UpstreamHealth& from, size_t j) noexcept;
+
   // May a request go to target i now? (not ejected, and not marked unhealthy)
   bool available(size_t i, int64_t now_ns) const noexcept;
   // eligible[i] = available(i, now) for every i; returns how many are.

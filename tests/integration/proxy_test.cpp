@@ -251,3 +251,28 @@ TEST_CASE("proxy: round robin spreads requests evenly over the targets") {
   CHECK(seen["2"] == 10);
   p.gw->stop();
 }
+
+TEST_CASE("proxy: Retry-After is honoured; a wait beyond the try window returns the origin's answer") {
+  for (const char* retry_after : {"0", "100"}) {
+    RawOrigin failing([retry_after](const std::string&, bool*) {
+      return std::string("HTTP/1.1 503 Service Unavailable\r\nretry-after: ") + retry_after +
+             "\r\ncontent-length: 4\r\n\r\nbusy";
+    });
+    RawOrigin fine([](const std::string&, bool*) { return ok_response("fine"); });
+    auto u = upstream_of({failing.address(), fine.address()});
+    u.retries.attempts = 2;
+    u.retries.on = {"503"};
+    u.timeouts.response_ms = 1000;
+    auto p = start_proxy(u);
+    SocketClient c(p.address);
+    c.send(get_request("/"));  // round robin: the first try goes to `failing`
+    auto res = c.read_response();
+    if (std::string(retry_after) == "0") {
+      CHECK(res.body == "fine");
+    } else {
+      CHECK(res.status == 503);  // 100 s is past the 1 s window: no retry
+      CHECK(res.body == "busy");
+    }
+    p.gw->stop();
+  }
+}

@@ -1,4 +1,5 @@
 #include "upstream/target_health.hpp"
+#include "upstream/compiled_upstream.hpp"
 
 #include <doctest/doctest.h>
 
@@ -305,4 +306,23 @@ TEST_CASE("health: racing first ejections respect max_ejected_percent") {
     CAPTURE(round);
     REQUIRE(out <= kTargets / 2);
   }
+}
+
+TEST_CASE("health: a reload that changes the target list keeps the state of kept targets") {
+  apigw::CircuitBreakerOptions breaker;
+  breaker.consecutive_failures = 1;
+  breaker.eject_ms = 1000;
+  breaker.max_ejected_percent = 100;
+  apigw::upstream::UpstreamRegistry registry;
+  apigw::UpstreamOptions u;
+  u.name = "pool";
+  u.targets = {{"10.0.0.1:80", 1}, {"10.0.0.2:80", 1}};
+  u.circuit_breaker = breaker;
+  auto before = registry.get(u);
+  CHECK(before->health->record_failure(1, 100));  // 10.0.0.2 ejected
+  u.targets = {{"10.0.0.2:80", 1}, {"10.0.0.3:80", 1}};
+  auto after = registry.get(u);
+  CHECK(after->health->ejected(0, 200));    // 10.0.0.2 kept its ejection
+  CHECK_FALSE(after->health->ejected(1, 200));
+  CHECK(after->budget == before->budget);
 }
