@@ -37,6 +37,8 @@ class FlowHost {
   virtual void on_flow_wants_input() = 0;
   // The source of a streamed answer is done for now: write what is held back.
   virtual void on_flow_flush() = 0;
+  // An interim (1xx) answer to pass on before the final one.
+  virtual void on_flow_interim(Flow& flow, int status, const HeaderMap& headers) = 0;
   // A streamed answer: its head went out through on_flow_answer; then
   // bytes, then the end, or an abort (the answer cannot be completed).
   // Returns false while the client is not keeping up: the source should pause
@@ -95,6 +97,9 @@ class Flow final : public Exchange {
   // Asks the worker to call the host's on_flow_settled() on a fresh stack:
   // for answers that finish inside callbacks which must not see the flow die.
   void request_settle();
+  // Trailer fields for a chunked streamed answer (null: none).
+  void set_trailers(const HeaderMap* trailers) noexcept { trailers_ = trailers; }
+  const HeaderMap* trailers() const noexcept { return trailers_; }
   // The length announced for a streamed answer, -1 when unknown.
   int64_t content_length() const noexcept { return content_length_; }
 
@@ -123,6 +128,7 @@ class Flow final : public Exchange {
   bool paused_ = false;
   bool running_ = false;
   bool logged_ = false;
+  const HeaderMap* trailers_ = nullptr;
   bool stream_body_ = false;
   bool has_body_ = false;
   bool can_stream_body() const noexcept;

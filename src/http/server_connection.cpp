@@ -213,7 +213,20 @@ void ServerConnection::on_flow_end(Flow& flow) {
   size_t count = 0;
   if (!held_head_.empty()) bufs[count++] = held_head_;
   held_head_ = {};
-  if (chunked_ && body_out_) bufs[count++] = "0\r\n\r\n";
+  std::pmr::string last(&flow.arena());
+  if (chunked_ && body_out_) {
+    // The last chunk, with the origin's trailer fields minus framing ones.
+    last = "0\r\n";
+    if (const HeaderMap* trailers = flow.trailers())
+      for (const Header& h : *trailers) {
+        if (iequals(h.name, "content-length") || iequals(h.name, "transfer-encoding") ||
+            iequals(h.name, "host") || iequals(h.name, "connection") || iequals(h.name, "trailer"))
+          continue;
+        last.append(h.name).append(": ").append(h.value).append("\r\n");
+      }
+    last += "\r\n";
+    bufs[count++] = last;
+  }
   if (count) transport_.write(bufs, count);
   finish_answer(flow);
 }
@@ -247,6 +260,24 @@ void ServerConnection::write_answer(Flow& flow) {
   std::string_view bufs[2] = {out, res.body};
   size_t count = (stream || !body_out_ || res.body.empty()) ? 1 : 2;
   transport_.write(bufs, count);
+}
+
+void ServerConnection::on_flow_interim(Flow& flow, int status, const HeaderMap& headers) {
+  if (closing_ || flow.request().version_minor < 1 || !held_head_.empty()) return;  // 1.0 clients get no 1xx
+  std::pmr::string out(&flow.arena());
+  out += "HTTP/1.1 ";
+  out += std::string_view(std::to_string(status));
+  out += ' ';
+  out += reason_phrase(status);
+  out += "\r\n";
+  for (const Header& h : headers) {
+    if (iequals(h.name, "connection") || iequals(h.name, "content-length") || iequals(h.name, "transfer-encoding"))
+      continue;
+    out.append(h.name).append(": ").append(h.value).append("\r\n");
+  }
+  out += "\r\n";
+  std::string_view bytes = out;
+  transport_.write(&bytes, 1);
 }
 
 void ServerConnection::on_flow_flush() {

@@ -48,6 +48,7 @@ class ServerConnection final : public RequestSink, public FlowHost {
   void on_flow_settled() override;
   void on_flow_wants_input() override;
   void on_flow_flush() override;
+  void on_flow_interim(Flow& flow, int status, const HeaderMap& headers) override;
   void start_tunnel(Flow& flow);
   bool on_flow_data(Flow& flow, std::string_view data) override;
   void on_flow_end(Flow& flow) override;

@@ -248,6 +248,18 @@ void ProxyCall::on_head(int status, uint8_t, HeaderMap& headers) {
   flow_.stream_begins(length);
 }
 
+// 1xx: 100 Continue is the gateway's own business with its client (it
+// already answered Expect); others (103 Early Hints) are passed on.
+void ProxyCall::on_interim(int status, const HeaderMap& headers) {
+  if (status == 100 || suppress_body_) return;
+  flow_.host().on_flow_interim(flow_, status, headers);
+}
+
+void ProxyCall::on_trailers(HeaderMap& trailers) {
+  if (suppress_body_) return;
+  flow_.set_trailers(&trailers);  // in the flow's arena, like the head
+}
+
 void ProxyCall::on_body(std::string_view chunk) {
   if (suppress_body_ || done_) return;
   if (!flow_.stream_data(chunk) && conn_) conn_->pause_reading();  // the client lags: backpressure

@@ -60,10 +60,10 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   void on_upstream_timeout() override;
   // ResponseSink
   Arena& arena() override;
-  void on_interim(int, const HeaderMap&) override {}
+  void on_interim(int status, const HeaderMap& headers) override;
   void on_head(int status, uint8_t version_minor, HeaderMap& headers) override;
   void on_body(std::string_view chunk) override;
-  void on_trailers(HeaderMap&) override {}
+  void on_trailers(HeaderMap& trailers) override;
   void on_complete() override;
 
   void next_try();

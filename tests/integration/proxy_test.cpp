@@ -276,3 +276,25 @@ TEST_CASE("proxy: Retry-After is honoured; a wait beyond the try window returns 
     p.gw->stop();
   }
 }
+
+TEST_CASE("proxy: 103 Early Hints and chunked trailers are passed on") {
+  RawOrigin origin([](const std::string&, bool*) {
+    return std::string(
+        "HTTP/1.1 103 Early Hints\r\nlink: </style.css>; rel=preload\r\n\r\n"
+        "HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\ntrailer: x-checksum\r\n\r\n"
+        "5\r\nhello\r\n0\r\nx-checksum: abc\r\ncontent-length: 99\r\n\r\n");
+  });
+  auto p = start_proxy(upstream_of({origin.address()}));
+  SocketClient c(p.address);
+  c.send(get_request("/"));
+  std::string hints = c.read_raw_until("\r\n\r\n");
+  CHECK_MESSAGE(hints.rfind("HTTP/1.1 103 Early Hints\r\n", 0) == 0, hints);
+  CHECK(hints.find("link: </style.css>; rel=preload\r\n") != std::string::npos);
+  std::string rest = c.read_raw_until("\r\n0\r\n");
+  rest += c.read_raw_until("\r\n\r\n");
+  CHECK(rest.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(rest.find("hello") != std::string::npos);
+  CHECK(rest.find("x-checksum: abc\r\n") != std::string::npos);
+  CHECK(rest.find("content-length: 99") == std::string::npos);  // framing fields never pass as trailers
+  p.gw->stop();
+}
