@@ -40,7 +40,7 @@ struct Gateway::Impl {
   std::unique_ptr<Worker> make_worker(uv_loop_t* loop) {
     metrics.push_back(std::make_unique<telemetry::RequestMetrics>());
     auto w = std::make_unique<Worker>(source, admin_source, counters, metrics.back().get(), loop);
-    if (metrics.size() == 1) w->run_health_checks();  // the first worker probes for all
+    if (metrics.size() == 1) w->run_upstream_checks();  // the first worker probes and resolves for all
     return w;
   }
 };

@@ -34,6 +34,7 @@ Worker::~Worker() {
     // Close whatever is left (a worker that never ran) and let the closes finish.
     if (!finished_) {
       health_checker_.reset();
+      resolver_.reset();
       upstreams_.reset();
       queue_->shut();
       for (Listener* l : listeners_)
@@ -71,8 +72,10 @@ Status Worker::listen(const std::vector<int>& fds, const std::vector<int>& admin
 
 void Worker::run() { uv_run(loop_, UV_RUN_DEFAULT); }
 
-void Worker::run_health_checks() {
-  health_checker_ = std::make_unique<upstream::HealthChecker>(loop_, [this] { return context_.snapshot()->upstreams; });
+void Worker::run_upstream_checks() {
+  auto upstreams = [this] { return context_.snapshot()->upstreams; };
+  health_checker_ = std::make_unique<upstream::HealthChecker>(loop_, upstreams);
+  resolver_ = std::make_unique<upstream::TargetResolver>(loop_, upstreams);
 }
 
 void Worker::on_connection(uv_stream_t* server, int status) {
@@ -178,6 +181,7 @@ void Worker::maybe_finish() {
   finished_ = true;
   context_.upstreams = nullptr;
   health_checker_.reset();
+  resolver_.reset();
   upstreams_.reset();  // closes pooled connections and their timers
   queue_->shut();
   uv_timer_stop(&drain_timer_);

@@ -16,6 +16,7 @@
 
 #include "core/worker_context.hpp"
 #include "upstream/health_checker.hpp"
+#include "upstream/target_resolver.hpp"
 #include "upstream/worker_upstreams.hpp"
 
 namespace apigw {
@@ -50,8 +51,9 @@ class Worker {
   // Any thread: stop accepting, drain, then close everything.
   void request_stop(int64_t drain_ms);
   void on_stopped(std::function<void()> cb) { on_stopped_ = std::move(cb); }
-  // This worker runs the active health checks of every upstream.
-  void run_health_checks();
+  // This worker runs the active health checks and host-name re-resolution
+  // of every upstream.
+  void run_upstream_checks();
 
   // TcpConnection bookkeeping (loop thread).
   void add(TcpConnection* c) { connections_.insert(c); }
@@ -94,6 +96,7 @@ class Worker {
   std::unique_ptr<char[]> read_buffer_;
   std::unique_ptr<upstream::WorkerUpstreams> upstreams_;
   std::unique_ptr<upstream::HealthChecker> health_checker_;
+  std::unique_ptr<upstream::TargetResolver> resolver_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<int64_t> drain_ms_{0};
   bool stopping_ = false;

@@ -1,10 +1,5 @@
 #include "upstream/compiled_upstream.hpp"
 
-#include <netdb.h>
-
-#include <cstring>
-
-#include "net/listen_socket.hpp"
 #include "telemetry/request_metrics.hpp"
 
 namespace apigw::upstream {
@@ -21,12 +16,16 @@ std::shared_ptr<UpstreamShared> UpstreamRegistry::get(const UpstreamOptions& o) 
   }
   auto shared = std::make_shared<UpstreamShared>();
   shared->health = std::make_shared<UpstreamHealth>(o.targets.size(), o.circuit_breaker, o.health_check);
+  for (const auto& t : targets) shared->addresses.push_back(std::make_shared<TargetAddress>(t));
   if (slot) {
-    // The target list changed: targets it keeps keep their health; the
-    // retry budget counts requests of the upstream, whatever its targets.
+    // The target list changed: targets it keeps keep their health and their
+    // resolved address; the retry budget counts requests of the upstream.
     for (size_t i = 0; i < targets.size(); ++i)
       for (size_t j = 0; j < slot->targets.size(); ++j)
-        if (targets[i] == slot->targets[j]) shared->health->adopt(i, *slot->health, j);
+        if (targets[i] == slot->targets[j]) {
+          shared->health->adopt(i, *slot->health, j);
+          shared->addresses[i] = slot->addresses[j];
+        }
     shared->budget = slot->budget;
     shared->budget->set_percent(o.retries.budget_percent);
   } else {
@@ -42,42 +41,24 @@ std::map<std::string, std::shared_ptr<UpstreamShared>> UpstreamRegistry::all() c
   return by_name_;
 }
 
-namespace {
-
-Status resolve(const std::string& address, sockaddr_storage* out) {
-  if (net::parse_address(address, out).is_ok()) return Status();
-  size_t colon = address.rfind(':');
-  if (colon == std::string::npos) return Status(Code::kInvalidArgument, "target \"" + address + "\": expected HOST:PORT");
-  std::string host = address.substr(0, colon), port = address.substr(colon + 1);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0 || !res)
-    return Status(Code::kUnavailable, "target \"" + address + "\": cannot resolve: " + gai_strerror(rc));
-  std::memcpy(out, res->ai_addr, res->ai_addrlen);
-  freeaddrinfo(res);
-  return Status();
-}
-
-}  // namespace
-
 Result<std::shared_ptr<const CompiledUpstream>> CompiledUpstream::compile(const UpstreamOptions& o,
                                                                          UpstreamRegistry& registry) {
   std::string where = "upstream \"" + o.name + "\"";
   if (o.targets.empty()) return Status(Code::kInvalidArgument, where + ": needs at least one target");
   auto c = std::make_shared<CompiledUpstream>();
   c->options = o;
-  for (const auto& t : o.targets) {
-    sockaddr_storage ss;
-    if (Status st = resolve(t.address, &ss); !st) return std::move(st).with_context(where);
-    c->addresses.push_back(ss);
-    c->target_names.push_back(t.address);
-    c->weights.push_back(t.weight == 0 ? 1 : t.weight);
-  }
   auto on = RetryOn::parse(o.retries.on);
   if (!on) return on.status().with_context(where);
   c->retry_on = std::move(on.value());
   c->shared = registry.get(o);
+  for (size_t i = 0; i < o.targets.size(); ++i) {
+    const auto& address = c->shared->addresses[i];
+    if (!address->resolved())
+      if (Status st = address->resolve_now(); !st) return std::move(st).with_context(where);
+    c->addresses.push_back(address);
+    c->target_names.push_back(o.targets[i].address);
+    c->weights.push_back(o.targets[i].weight == 0 ? 1 : o.targets[i].weight);
+  }
   c->metric_id = telemetry::RouteNames::instance().intern(o.name);
   return std::shared_ptr<const CompiledUpstream>(std::move(c));
 }

@@ -17,12 +17,14 @@
 #include "apigw/status.hpp"
 #include "apigw/upstream.hpp"
 #include "upstream/retry_budget.hpp"
+#include "upstream/target_address.hpp"
 #include "upstream/target_health.hpp"
 
 namespace apigw::upstream {
 
 struct UpstreamShared {
   std::vector<std::string> targets;  // the addresses the state was made for
+  std::vector<std::shared_ptr<TargetAddress>> addresses;  // by target index
   std::shared_ptr<UpstreamHealth> health;
   std::shared_ptr<RetryBudget> budget;
 };
@@ -40,14 +42,15 @@ class UpstreamRegistry {
 
 struct CompiledUpstream {
   UpstreamOptions options;
-  std::vector<sockaddr_storage> addresses;  // one per target
+  std::vector<std::shared_ptr<TargetAddress>> addresses;  // one per target, resolved
   std::vector<std::string> target_names;    // as configured, for metrics and logs
   std::vector<uint32_t> weights;
   RetryOn retry_on;
   std::shared_ptr<UpstreamShared> shared;
   uint32_t metric_id = 0;
 
-  // Resolves hostnames (blocking: a control-plane call, never on a loop).
+  // Resolves host names not resolved yet (blocking: a control-plane call,
+  // never on a loop); TargetResolver keeps them fresh afterwards.
   static Result<std::shared_ptr<const CompiledUpstream>> compile(const UpstreamOptions& options,
                                                                 UpstreamRegistry& registry);
 };

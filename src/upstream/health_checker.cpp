@@ -113,7 +113,7 @@ void HealthChecker::tick() {
     due = now + check->interval_ms;
     for (size_t i = 0; i < u->addresses.size(); ++i) {
       ++probes_;
-      new Probe(loop_, u->shared, i, u->addresses[i], u->target_names[i], *check);
+      new Probe(loop_, u->shared, i, u->addresses[i]->get(), u->target_names[i], *check);
     }
   }
 }

@@ -4,9 +4,9 @@
 
 namespace apigw::upstream {
 
-TargetPool::TargetPool(uv_loop_t* loop, const sockaddr_storage& address, char* read_buffer,
+TargetPool::TargetPool(uv_loop_t* loop, std::shared_ptr<const TargetAddress> address, char* read_buffer,
                        size_t read_buffer_size)
-    : loop_(loop), address_(address), read_buffer_(read_buffer), read_buffer_size_(read_buffer_size),
+    : loop_(loop), address_(std::move(address)), read_buffer_(read_buffer), read_buffer_size_(read_buffer_size),
       idle_timer_(new uv_timer_t) {
   uv_timer_init(loop_, idle_timer_);
   idle_timer_->data = this;
@@ -47,7 +47,8 @@ void TargetPool::open_one() {
   auto* c = new UpstreamConnection(*this, loop_, read_buffer_, read_buffer_size_);
   ++open_;
   ++connecting_;
-  c->connect(reinterpret_cast<const sockaddr*>(&address_), limits_.connect_timeout_ms);
+  sockaddr_storage address = address_->get();
+  c->connect(reinterpret_cast<const sockaddr*>(&address), limits_.connect_timeout_ms);
 }
 
 void TargetPool::on_connected(UpstreamConnection& c) {

@@ -10,8 +10,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 
+#include "upstream/target_address.hpp"
 #include "upstream/upstream_connection.hpp"
 
 namespace apigw::upstream {
@@ -34,7 +36,8 @@ struct PoolLimits {
 
 class TargetPool {
  public:
-  TargetPool(uv_loop_t* loop, const sockaddr_storage& address, char* read_buffer, size_t read_buffer_size);
+  TargetPool(uv_loop_t* loop, std::shared_ptr<const TargetAddress> address, char* read_buffer,
+             size_t read_buffer_size);
   ~TargetPool();
   TargetPool(const TargetPool&) = delete;
   TargetPool& operator=(const TargetPool&) = delete;
@@ -64,7 +67,7 @@ class TargetPool {
   static void on_idle_timer(uv_timer_t* t);
 
   uv_loop_t* loop_;
-  sockaddr_storage address_;
+  std::shared_ptr<const TargetAddress> address_;  // read at each connect: it may be re-resolved
   char* read_buffer_;
   size_t read_buffer_size_;
   PoolLimits limits_;

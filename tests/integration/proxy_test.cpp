@@ -298,3 +298,13 @@ TEST_CASE("proxy: 103 Early Hints and chunked trailers are passed on") {
   CHECK(rest.find("content-length: 99") == std::string::npos);  // framing fields never pass as trailers
   p.gw->stop();
 }
+
+TEST_CASE("proxy: a host-name target is resolved, and re-resolved in the background") {
+  RawOrigin origin([](const std::string&, bool*) { return ok_response("by name"); });
+  std::string port = origin.address().substr(origin.address().rfind(':') + 1);
+  auto p = start_proxy(upstream_of({"localhost:" + port}));
+  SocketClient c(p.address);
+  c.send(get_request("/"));
+  CHECK(c.read_response().body == "by name");
+  p.gw->stop();
+}
