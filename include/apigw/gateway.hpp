@@ -115,6 +115,8 @@ class GatewayBuilder {
 
   struct State;
   const State& state() const { return *state_; }
+  // A builder holding a copy of `state` (for reloads made from a running config).
+  static GatewayBuilder from_state(const State& state);
 
  private:
   std::unique_ptr<State> state_;
@@ -147,6 +149,12 @@ class Gateway {
   // flight finish on the snapshot they started with. Listeners and workers
   // are fixed at start; a builder that changes them is refused.
   Status reload(const GatewayBuilder& builder);
+  // Discovery hook: replaces the targets of upstream `name` (from any thread),
+  // as a reload of the running config would. Targets that stay keep their
+  // health and warm connections. A host runs its own discovery (DNS SRV, a
+  // registry, Kubernetes endpoints) and pushes what it finds here.
+  Status set_upstream_targets(std::string_view name, std::vector<UpstreamTarget> targets);
+
   // For front ends that refuse a new config before it reaches reload() (a
   // config file that does not parse): counts it as a failed reload.
   void count_failed_reload() noexcept;

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -58,10 +60,29 @@ struct CircuitBreakerOptions {
   uint32_t max_pending = 1024;        // requests waiting for a connection; beyond: 503
 };
 
+class Exchange;
+
+// A load balancer written by the host (Pingora's BackendSelection, Envoy's
+// LoadBalancer): one instance per worker, so it needs no locks.
+class Selector {
+ public:
+  virtual ~Selector() = default;
+  // Picks a target among those with eligible[i] != 0 (healthy, not ejected,
+  // not tried yet when others are left); -1 when none suits.
+  virtual int pick(const Exchange& ex, const uint8_t* eligible, size_t targets) noexcept = 0;
+  // A try on `target` ended: how long it took, and whether it got an answer.
+  virtual void on_finish(uint32_t /*target*/, int64_t /*latency_ns*/, bool /*answered*/) noexcept {}
+};
+
+// Makes a worker's Selector for the upstream's targets (called on each
+// worker, and again when a reload or set_upstream_targets changes them).
+using SelectorFactory = std::function<std::unique_ptr<Selector>(const std::vector<struct UpstreamTarget>& targets)>;
+
 struct UpstreamOptions {
   std::string name;
   std::vector<UpstreamTarget> targets;
   Balance balance = Balance::kRoundRobin;
+  SelectorFactory selector;  // when set, replaces `balance`
   HashOn hash_on;  // for kConsistentHash
   UpstreamTimeouts timeouts;
   UpstreamRetries retries;

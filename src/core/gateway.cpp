@@ -1,6 +1,7 @@
 // Gateway: listeners bound once, N workers, snapshots swapped on reload.
 #include "apigw/gateway.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <thread>
 
@@ -31,12 +32,15 @@ struct Gateway::Impl {
   bool stop_sent = false;
   std::atomic<uint64_t> next_version{1};
   upstream::UpstreamRegistry upstreams;  // health and budgets, kept across reloads
+  std::mutex reload_mu;                  // one reload at a time
+  GatewayBuilder::State current_config;  // what the current snapshot was built from
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
   std::function<void()> on_stopped;
   int64_t drain_default_ms = 10000;
 
   Status bind_all(size_t worker_count);
+  Status reload_locked(const GatewayBuilder& builder);
   std::unique_ptr<Worker> make_worker(uv_loop_t* loop) {
     metrics.push_back(std::make_unique<telemetry::RequestMetrics>());
     auto w = std::make_unique<Worker>(source, admin_source, counters, metrics.back().get(), loop);
@@ -86,6 +90,7 @@ Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
       std::make_unique<std::atomic<int64_t>[]>(impl->counters.listener_names.size());
   impl->drain_default_ms = state_->limits.drain_timeout_ms;
   impl->source = std::make_shared<SnapshotSource>(std::move(snap.value()));
+  impl->current_config = *state_;
   auto gw = std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
   if (!gw->impl_->admin.address.empty()) {
     auto admin = make_admin_snapshot(*gw);
@@ -186,25 +191,41 @@ void Gateway::stop(int64_t drain_ms) {
 }
 
 Status Gateway::reload(const GatewayBuilder& builder) {
+  std::lock_guard<std::mutex> lock(impl_->reload_mu);
+  return impl_->reload_locked(builder);
+}
+
+Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
   const GatewayBuilder::State& s = builder.state();
   auto refuse = [this](std::string why) {
-    impl_->reloads_failed.fetch_add(1);
+    reloads_failed.fetch_add(1);
     return Status(Code::kFailedPrecondition, std::move(why));
   };
-  if (s.workers != impl_->workers) return refuse("changing workers needs a restart");
-  if (s.listeners.size() != impl_->listeners.size()) return refuse("changing listeners needs a restart");
+  if (s.workers != workers) return refuse("changing workers needs a restart");
+  if (s.listeners.size() != listeners.size()) return refuse("changing listeners needs a restart");
   for (size_t i = 0; i < s.listeners.size(); ++i)
-    if (s.listeners[i].address != impl_->listeners[i].address)
+    if (s.listeners[i].address != listeners[i].address)
       return refuse("changing listener addresses needs a restart");
-  if (s.admin.address != impl_->admin.address) return refuse("changing the admin address needs a restart");
-  auto snap = Snapshot::compile(builder, impl_->next_version.fetch_add(1), &impl_->upstreams);
+  if (s.admin.address != admin.address) return refuse("changing the admin address needs a restart");
+  auto snap = Snapshot::compile(builder, next_version.fetch_add(1), &upstreams);
   if (!snap) {
-    impl_->reloads_failed.fetch_add(1);
+    reloads_failed.fetch_add(1);
     return snap.status();
   }
-  impl_->source->store(std::move(snap.value()));
-  impl_->reloads_ok.fetch_add(1);
+  source->store(std::move(snap.value()));
+  current_config = s;
+  reloads_ok.fetch_add(1);
   return Status();
+}
+
+Status Gateway::set_upstream_targets(std::string_view name, std::vector<UpstreamTarget> targets) {
+  std::lock_guard<std::mutex> lock(impl_->reload_mu);  // read, change and apply as one
+  GatewayBuilder::State config = impl_->current_config;
+  auto& ups = config.upstreams;
+  auto it = std::find_if(ups.begin(), ups.end(), [&](const UpstreamOptions& u) { return u.name == name; });
+  if (it == ups.end()) return Status(Code::kNotFound, "no upstream named \"" + std::string(name) + "\"");
+  it->targets = std::move(targets);
+  return impl_->reload_locked(GatewayBuilder::from_state(config));
 }
 
 void Gateway::count_failed_reload() noexcept { impl_->reloads_failed.fetch_add(1); }

@@ -11,6 +11,12 @@ GatewayBuilder::~GatewayBuilder() = default;
 GatewayBuilder::GatewayBuilder(GatewayBuilder&&) noexcept = default;
 GatewayBuilder& GatewayBuilder::operator=(GatewayBuilder&&) noexcept = default;
 
+GatewayBuilder GatewayBuilder::from_state(const State& state) {
+  GatewayBuilder b;
+  *b.state_ = state;
+  return b;
+}
+
 GatewayBuilder& GatewayBuilder::workers(uint32_t n) {
   state_->workers = n;
   return *this;

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "apigw/exchange.hpp"
 #include "apigw/upstream.hpp"
 
 namespace apigw::upstream {
@@ -37,6 +38,11 @@ class Balancer {
   // `eligible[i]` != 0 when target i may be chosen. `key_hash` is used by
   // consistent hashing only. Returns the target index, or -1 when no target is eligible.
   virtual int pick(const uint8_t* eligible, uint64_t key_hash) noexcept = 0;
+  // For a request: the built-in kinds only need the key's hash; a host's
+  // Selector sees the exchange too.
+  virtual int pick_for(const Exchange& /*ex*/, const uint8_t* eligible, uint64_t key_hash) noexcept {
+    return pick(eligible, key_hash);
+  }
   // Feedback from the proxy: a request to `target` started / finished
   // (latency of the try, monotonic now).
   virtual void on_start(uint32_t /*target*/) noexcept {}
@@ -49,6 +55,9 @@ class Balancer {
 // `addresses` (same size) are the targets' "host:port" strings: consistent
 // hashing places virtual nodes by them, so that adding or removing a target
 // moves only ~1/N of the keys. `seed` seeds the per-worker PRNG (random, P2C).
+// Adapts a host's Selector to the proxy's Balancer.
+std::unique_ptr<Balancer> make_host_balancer(std::unique_ptr<Selector> selector, size_t targets);
+
 std::unique_ptr<Balancer> make_balancer(Balance kind, const std::vector<uint32_t>& weights,
                                         const std::vector<std::string>& addresses, uint64_t seed);
 

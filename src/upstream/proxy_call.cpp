@@ -120,7 +120,7 @@ void ProxyCall::next_try() {
   if (untried)
     for (size_t i = 0; i < eligible_.size(); ++i) eligible_[i] = eligible_[i] && !tried_[i];
   uint64_t hash = upstream_->options.balance == Balance::kConsistentHash ? hash_of_request() : 0;
-  target_ = entry_->balancer->pick(eligible_.data(), hash);
+  target_ = entry_->balancer->pick_for(flow_, eligible_.data(), hash);
   if (target_ < 0) return fail_request(Failure::kNoTarget, 0);
   tried_[static_cast<size_t>(target_)] = 1;
   ++tries_;
