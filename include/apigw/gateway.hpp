@@ -84,6 +84,8 @@ struct RouteOptions {
   // With `upstream`:
   RewriteOptions rewrite;
   std::vector<SplitOptions> split;
+  // Sticky split: the side is chosen by this part of the request, not at random.
+  std::optional<HashOn> split_on;
   std::optional<MirrorOptions> mirror;
   bool enabled = true;
 };

@@ -324,6 +324,12 @@ void load_routes(LoadContext& ctx, Element value, const std::string& pointer) {
       needs_upstream("split");
       route.split = read_split(ctx, *split, o.child("split"));
     }
+    if (auto split_on = o.string("split_on")) {
+      needs_upstream("split_on");
+      if (auto h = parse_hash_on(*split_on)) route.split_on = std::move(*h);
+      else ctx.errors.add(o.child("split_on"), "expected \"ip\", \"path\", \"header:NAME\" or \"cookie:NAME\"");
+      if (route.split.empty()) ctx.errors.add(o.child("split_on"), "split_on needs a split");
+    }
     if (auto mirror = o.get("mirror")) {
       needs_upstream("mirror");
       route.mirror = read_mirror(ctx, *mirror, o.child("mirror"));

@@ -35,6 +35,9 @@ void load_policies(LoadContext& ctx, Element value, const std::string& pointer);
 void load_upstreams(LoadContext& ctx, Element value, const std::string& pointer);
 void load_routes(LoadContext& ctx, Element value, const std::string& pointer);
 
+// "ip", "path", "header:NAME" or "cookie:NAME" (hash_on, split_on).
+std::optional<HashOn> parse_hash_on(const std::string& s);
+
 // Reads "type" and the options of a policy object (top-level or inline in a
 // route) and builds it; null when anything was wrong.
 PolicyPtr build_policy(LoadContext& ctx, ObjectReader& o, const std::string& name);

@@ -46,25 +46,6 @@ void read_targets(LoadContext& ctx, Element value, const std::string& pointer, s
   }
 }
 
-// "ip", "path", "header:NAME" or "cookie:NAME".
-std::optional<HashOn> parse_hash_on(const std::string& s) {
-  HashOn h;
-  if (s == "ip") {
-    h.kind = HashOn::Kind::kIp;
-  } else if (s == "path") {
-    h.kind = HashOn::Kind::kPath;
-  } else if (s.rfind("header:", 0) == 0 && is_token(s.substr(7))) {
-    h.kind = HashOn::Kind::kHeader;
-    h.name = lower(s.substr(7));  // header names are case-insensitive
-  } else if (s.rfind("cookie:", 0) == 0 && is_token(s.substr(7))) {
-    h.kind = HashOn::Kind::kCookie;
-    h.name = s.substr(7);  // cookie names are not
-  } else {
-    return std::nullopt;
-  }
-  return h;
-}
-
 void read_timeouts(ObjectReader& parent, UpstreamTimeouts* t) {
   auto value = parent.get("timeouts");
   if (!value) return;
@@ -149,6 +130,26 @@ void read_circuit_breaker(ObjectReader& parent, CircuitBreakerOptions* c) {
 }
 
 }  // namespace
+
+// "ip", "path", "header:NAME" or "cookie:NAME".
+std::optional<HashOn> parse_hash_on(const std::string& s) {
+  HashOn h;
+  if (s == "ip") {
+    h.kind = HashOn::Kind::kIp;
+  } else if (s == "path") {
+    h.kind = HashOn::Kind::kPath;
+  } else if (s.rfind("header:", 0) == 0 && is_token(s.substr(7))) {
+    h.kind = HashOn::Kind::kHeader;
+    h.name = lower(s.substr(7));  // header names are case-insensitive
+  } else if (s.rfind("cookie:", 0) == 0 && is_token(s.substr(7))) {
+    h.kind = HashOn::Kind::kCookie;
+    h.name = s.substr(7);  // cookie names are not
+  } else {
+    return std::nullopt;
+  }
+  return h;
+}
+
 
 void load_upstreams(LoadContext& ctx, Element value, const std::string& pointer) {
   auto items = as_array(ctx.errors, value, pointer);

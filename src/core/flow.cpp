@@ -5,6 +5,7 @@
 #include "upstream/forward_request.hpp"
 #include "upstream/mirror_call.hpp"
 #include "upstream/proxy_call.hpp"
+#include "upstream/request_key.hpp"
 
 namespace apigw {
 namespace {
@@ -240,7 +241,8 @@ void Flow::fail_with(Status status) {
 // The route's upstream, or one of its split upstreams for their share.
 const std::shared_ptr<const upstream::CompiledUpstream>& Flow::pick_upstream() {
   if (route_->split.empty()) return route_->upstream;
-  uint32_t roll = static_cast<uint32_t>(upstreams_->random() % 100);
+  uint64_t dice = route_->split_on ? upstream::request_key_hash(request_, *route_->split_on) : upstreams_->random();
+  uint32_t roll = static_cast<uint32_t>(dice % 100);
   for (const auto& [u, percent] : route_->split) {
     if (roll < percent) return u;
     roll -= percent;

@@ -50,6 +50,7 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& 
       c.upstream = upstreams.at(r.upstream);
       c.rewrite = r.rewrite;
       for (const auto& sp : r.split) c.split.emplace_back(upstreams.at(sp.upstream), sp.weight);
+      c.split_on = r.split_on;
       if (r.mirror) {
         c.mirror = upstreams.at(r.mirror->upstream);
         c.mirror_percent = r.mirror->percent;

@@ -25,6 +25,7 @@ struct CompiledRoute {
   RewriteOptions rewrite;
   // Canary split: each (upstream, percent) takes that share of requests.
   std::vector<std::pair<std::shared_ptr<const upstream::CompiledUpstream>, uint32_t>> split;
+  std::optional<HashOn> split_on;
   // Shadow traffic: a copy of `mirror_percent` % of requests, answers dropped.
   std::shared_ptr<const upstream::CompiledUpstream> mirror;
   uint32_t mirror_percent = 0;

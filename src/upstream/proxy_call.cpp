@@ -7,23 +7,10 @@
 
 #include "core/flow.hpp"
 #include "upstream/forward_request.hpp"
+#include "upstream/request_key.hpp"
 
 namespace apigw::upstream {
 namespace {
-
-// The Cookie header's value for `name`, or "".
-std::string_view cookie_value(std::string_view cookies, std::string_view name) {
-  while (!cookies.empty()) {
-    size_t semi = cookies.find(';');
-    std::string_view pair = cookies.substr(0, semi);
-    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-    size_t eq = pair.find('=');
-    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return pair.substr(eq + 1);
-    if (semi == std::string_view::npos) break;
-    cookies.remove_prefix(semi + 1);
-  }
-  return {};
-}
 
 int64_t parse_length(std::string_view v) {
   int64_t n = -1;
@@ -97,18 +84,6 @@ void ProxyCall::body_end() {
   if (conn_) conn_->set_deadline(upstream_->options.timeouts.response_ms);
 }
 
-uint64_t ProxyCall::hash_of_request() const {
-  const HashOn& h = upstream_->options.hash_on;
-  const Request& r = const_cast<Flow&>(flow_).request();
-  switch (h.kind) {
-    case HashOn::Kind::kIp: return hash_key(r.client_ip);
-    case HashOn::Kind::kPath: return hash_key(r.path);
-    case HashOn::Kind::kHeader: return hash_key(r.headers.get(h.name));
-    case HashOn::Kind::kCookie: return hash_key(cookie_value(r.headers.get("cookie"), h.name));
-  }
-  return 0;
-}
-
 void ProxyCall::next_try() {
   int64_t now = flow_.snapshot().clock->monotonic_ns();
   UpstreamHealth& health = *upstream_->shared->health;
@@ -119,7 +94,9 @@ void ProxyCall::next_try() {
   for (size_t i = 0; i < eligible_.size(); ++i) untried = untried || (eligible_[i] && !tried_[i]);
   if (untried)
     for (size_t i = 0; i < eligible_.size(); ++i) eligible_[i] = eligible_[i] && !tried_[i];
-  uint64_t hash = upstream_->options.balance == Balance::kConsistentHash ? hash_of_request() : 0;
+  uint64_t hash = upstream_->options.balance == Balance::kConsistentHash
+                      ? request_key_hash(flow_.request(), upstream_->options.hash_on)
+                      : 0;
   target_ = entry_->balancer->pick_for(flow_, eligible_.data(), hash);
   if (target_ < 0) return fail_request(Failure::kNoTarget, 0);
   tried_[static_cast<size_t>(target_)] = 1;

@@ -77,7 +77,6 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   void start_backoff(uint64_t ms);
   static void on_backoff_done(uv_timer_t* t);
   void tunnel_out(std::string_view data);
-  uint64_t hash_of_request() const;
 
   Flow& flow_;
   WorkerUpstreams& workers_;

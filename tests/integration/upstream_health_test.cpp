@@ -230,3 +230,37 @@ TEST_CASE("mirror: a shadow upstream gets copies and never delays or changes the
   CHECK(shadow.last_head().rfind("POST /orders HTTP/1.1\r\n", 0) == 0);
   gw->stop();
 }
+
+TEST_CASE("split: sticky by a header, each user stays on one side") {
+  RawOrigin stable([](const std::string&, bool*) { return ok_response("stable"); });
+  RawOrigin canary([](const std::string&, bool*) { return ok_response("canary"); });
+  apigw::UpstreamOptions s, c;
+  s.name = "stable";
+  s.targets = {{stable.address(), 1}};
+  c.name = "canary";
+  c.targets = {{canary.address(), 1}};
+  apigw::RouteOptions r;
+  r.name = "all";
+  r.match.path_prefix = "/";
+  r.upstream = "stable";
+  r.split = {{"canary", 30}};
+  r.split_on = apigw::HashOn{apigw::HashOn::Kind::kHeader, "x-user"};
+  apigw::GatewayBuilder builder;
+  builder.listener({"l", "127.0.0.1:0"}).upstream(s).upstream(c).route(r);
+  auto gw = start(builder);
+  SocketClient client(gw->bound_addresses()[0]);
+  int canary_users = 0;
+  for (int user = 0; user < 200; ++user) {
+    std::string side;
+    for (int i = 0; i < 3; ++i) {
+      client.send(get_request("/", "x-user: u" + std::to_string(user) + "\r\n"));
+      std::string body = client.read_response().body;
+      if (i > 0) CHECK(body == side);  // sticky
+      side = body;
+    }
+    canary_users += side == "canary";
+  }
+  CHECK(canary_users > 30);  // 30 % of 200 users, with room for chance
+  CHECK(canary_users < 90);
+  gw->stop();
+}

@@ -542,3 +542,28 @@ TEST_CASE("upstreams: the SPEC.md section 2 example, but for what this build ref
   CHECK(r.builder.state().upstreams.size() == 3);
   CHECK(r.builder.state().routes.size() == 1);
 }
+
+TEST_CASE("upstreams: split_on makes a split sticky, and is checked") {
+  apigw::config::LoadResult ok = apigw::config::load(R"({
+    "listeners": [{"address": "127.0.0.1:0"}],
+    "upstreams": [{"name": "a", "targets": [{"address": "127.0.0.1:9001"}]},
+                  {"name": "b", "targets": [{"address": "127.0.0.1:9002"}]}],
+    "routes": [{"name": "r", "match": {"path": "/"}, "upstream": "a",
+                "split": [{"upstream": "b", "weight": 10}], "split_on": "cookie:session"}]})");
+  REQUIRE(ok.ok());
+  const auto& route = ok.builder.state().routes.at(0);
+  REQUIRE(route.split_on.has_value());
+  CHECK(route.split_on->kind == apigw::HashOn::Kind::kCookie);
+  CHECK(route.split_on->name == "session");
+  apigw::config::LoadResult bad = apigw::config::load(R"({
+    "listeners": [{"address": "127.0.0.1:0"}],
+    "upstreams": [{"name": "a", "targets": [{"address": "127.0.0.1:9001"}]}],
+    "routes": [{"name": "r", "match": {"path": "/"}, "upstream": "a", "split_on": "cookies:x"}]})");
+  bool wrong_value = false, needs_split = false;
+  for (const auto& e : bad.errors) {
+    wrong_value = wrong_value || (e.pointer == "/routes/0/split_on" && e.message.find("expected") != std::string::npos);
+    needs_split = needs_split || (e.pointer == "/routes/0/split_on" && e.message == "split_on needs a split");
+  }
+  CHECK(wrong_value);
+  CHECK(needs_split);
+}
