@@ -1,0 +1,125 @@
+// The retry budget stops a retry storm: when every target fails, retries
+// stay a bounded share of the traffic instead of multiplying it.
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "apigw/gateway.hpp"
+#include "raw_origin.hpp"
+#include "socket_client.hpp"
+
+using apigw::test::SocketClient;
+using apigw::test::get_request;
+
+namespace {
+
+// Answers every request with a 503 after `delay_ms`, one thread per
+// connection, so that many requests are in flight at once.
+class SlowFailingOrigin {
+ public:
+  explicit SlowFailingOrigin(int delay_ms) : delay_ms_(delay_ms) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    ::listen(fd_, 256);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    acceptor_ = std::thread([this] {
+      for (;;) {
+        int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (c < 0) return;
+        std::lock_guard<std::mutex> l(mu_);
+        workers_.emplace_back([this, c] { serve(c); });
+      }
+    });
+  }
+  ~SlowFailingOrigin() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    acceptor_.join();
+    std::lock_guard<std::mutex> l(mu_);
+    for (auto& t : workers_) t.join();
+  }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_.load(); }
+
+ private:
+  void serve(int c) {
+    std::string buf;
+    char tmp[4096];
+    for (;;) {
+      size_t end;
+      while ((end = buf.find("\r\n\r\n")) == std::string::npos) {
+        ssize_t n = ::recv(c, tmp, sizeof tmp, 0);
+        if (n <= 0) {
+          ::close(c);
+          return;
+        }
+        buf.append(tmp, static_cast<size_t>(n));
+      }
+      buf.erase(0, end + 4);
+      ++requests_;
+      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+      std::string res = "HTTP/1.1 503 Busy\r\ncontent-length: 0\r\n\r\n";
+      ::send(c, res.data(), res.size(), MSG_NOSIGNAL);
+    }
+  }
+  int delay_ms_;
+  int fd_;
+  uint16_t port_;
+  std::atomic<int> requests_{0};
+  std::mutex mu_;
+  std::thread acceptor_;
+  std::vector<std::thread> workers_;
+};
+
+// 40 clients at once against an upstream that always fails; returns the
+// number of tries the origins saw.
+int storm(uint32_t budget_percent) {
+  SlowFailingOrigin a(100), b(100);
+  apigw::UpstreamOptions u;
+  u.name = "failing";
+  u.targets = {{a.address(), 1}, {b.address(), 1}};
+  u.retries.attempts = 3;
+  u.retries.on = {"503"};
+  u.retries.backoff_ms = 1;
+  u.retries.budget_percent = budget_percent;
+  u.circuit_breaker.consecutive_failures = 1000;  // keep ejection out of this test
+  apigw::RouteOptions r;
+  r.name = "all";
+  r.match.path_prefix = "/";
+  r.upstream = "failing";
+  apigw::GatewayBuilder builder;
+  builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
+  auto gw = builder.build().value();
+  REQUIRE(gw->start());
+  std::string addr = gw->bound_addresses()[0];
+  std::vector<std::thread> clients;
+  std::atomic<int> answered{0};
+  for (int i = 0; i < 40; ++i)
+    clients.emplace_back([&] {
+      SocketClient c(addr);
+      c.send(get_request("/"));
+      if (c.read_response(std::chrono::seconds(10)).status == 503) ++answered;
+    });
+  for (auto& t : clients) t.join();
+  CHECK(answered == 40);
+  gw->stop();
+  return a.requests() + b.requests();
+}
+
+}  // namespace
+
+TEST_CASE("retry budget: a failing upstream does not get its load multiplied") {
+  int unbounded = storm(100);  // every request may retry: 3 tries each
+  int bounded = storm(20);     // retries at most 20 % of requests in flight
+  MESSAGE("origin tries: unbounded " << unbounded << ", bounded " << bounded);
+  CHECK(unbounded >= 100);
+  CHECK(bounded < 70);
+}
