@@ -16,11 +16,11 @@ using apigw::test::get_request;
 
 namespace {
 
-// Answers every request with a 503 after `delay_ms`, one thread per
+// Answers every request with `status` after `delay_ms`, one thread per
 // connection, so that many requests are in flight at once.
-class SlowFailingOrigin {
+class SlowOrigin {
  public:
-  explicit SlowFailingOrigin(int delay_ms) : delay_ms_(delay_ms) {
+  explicit SlowOrigin(int delay_ms, int status = 503) : delay_ms_(delay_ms), status_(status) {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -39,7 +39,7 @@ class SlowFailingOrigin {
       }
     });
   }
-  ~SlowFailingOrigin() {
+  ~SlowOrigin() {
     ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
     acceptor_.join();
@@ -66,11 +66,12 @@ class SlowFailingOrigin {
       buf.erase(0, end + 4);
       ++requests_;
       std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
-      std::string res = "HTTP/1.1 503 Busy\r\ncontent-length: 0\r\n\r\n";
+      std::string res = "HTTP/1.1 " + std::to_string(status_) + " X\r\ncontent-length: 0\r\n\r\n";
       ::send(c, res.data(), res.size(), MSG_NOSIGNAL);
     }
   }
   int delay_ms_;
+  int status_;
   int fd_;
   uint16_t port_;
   std::atomic<int> requests_{0};
@@ -82,7 +83,7 @@ class SlowFailingOrigin {
 // 40 clients at once against an upstream that always fails; returns the
 // number of tries the origins saw.
 int storm(uint32_t budget_percent) {
-  SlowFailingOrigin a(100), b(100);
+  SlowOrigin a(100), b(100);
   apigw::UpstreamOptions u;
   u.name = "failing";
   u.targets = {{a.address(), 1}, {b.address(), 1}};
@@ -122,4 +123,43 @@ TEST_CASE("retry budget: a failing upstream does not get its load multiplied") {
   MESSAGE("origin tries: unbounded " << unbounded << ", bounded " << bounded);
   CHECK(unbounded >= 100);
   CHECK(bounded < 70);
+}
+
+TEST_CASE("pool: beyond max_connections_per_target and max_pending, requests get 503 at once") {
+  SlowOrigin slow(300, 200);
+  apigw::UpstreamOptions u;
+  u.name = "narrow";
+  u.targets = {{slow.address(), 1}};
+  u.max_connections_per_target = 1;
+  u.circuit_breaker.max_pending = 1;
+  apigw::RouteOptions r;
+  r.name = "all";
+  r.match.path_prefix = "/";
+  r.upstream = "narrow";
+  apigw::GatewayBuilder builder;
+  builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
+  auto gw = builder.build().value();
+  REQUIRE(gw->start());
+  std::string addr = gw->bound_addresses()[0];
+  std::vector<std::thread> clients;
+  std::mutex mu;
+  std::map<int, int> statuses;
+  auto one = [&] {
+    SocketClient c(addr);
+    c.send(get_request("/"));
+    auto res = c.read_response(std::chrono::seconds(10));
+    std::lock_guard<std::mutex> l(mu);
+    statuses[res.status]++;
+    if (res.status == 503) CHECK(res.body.find("upstream_overloaded") != std::string::npos);
+  };
+  clients.emplace_back(one);
+  // Once the first request holds the only connection, three more arrive.
+  for (int i = 0; i < 500 && slow.requests() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(slow.requests() == 1);
+  for (int i = 0; i < 3; ++i) clients.emplace_back(one);
+  for (auto& t : clients) t.join();
+  // One on the connection, one waiting for it; the others are turned away.
+  CHECK(statuses[200] == 2);
+  CHECK(statuses[503] == 2);
+  gw->stop();
 }
