@@ -258,28 +258,29 @@ Decision Flow::run_target() {
     expand_placeholders(response_.body, r.body, *this);
     return Decision::kRespond;
   }
+  if (route_->upstream) return start_proxy();
   // Host code must not unwind into the data plane.
   try {
-    if (route_->upstream) {
-    if (!upstreams_)
-      return fail(Status::http(502, "no_upstream_transport", "upstreams need a socket worker"));
-    if (route_->mirror && upstreams_->random() % 100 < route_->mirror_percent) {
-      std::pmr::string head(&arena_);
-      upstream::append_upstream_head(head, *this, route_->rewrite);
-      std::string copy(head);
-      copy.append(request_.body);
-      upstream::MirrorCall::start(*upstreams_, route_->mirror, std::move(copy), request_.method);
-    }
-    proxy_ = std::make_unique<upstream::ProxyCall>(*this, *upstreams_, pick_upstream(), route_->rewrite);
-    proxy_->start();
-    return Decision::kPause;
-  }
-  return route_->handler(*this);
+    return route_->handler(*this);
   } catch (const std::exception& e) {
     return fail(Status(Code::kInternal, std::string("handler threw: ") + e.what()));
   } catch (...) {
     return fail(Status(Code::kInternal, "handler threw"));
   }
+}
+
+Decision Flow::start_proxy() {
+  if (!upstreams_) return fail(Status::http(502, "no_upstream_transport", "upstreams need a socket worker"));
+  if (route_->mirror && upstreams_->random() % 100 < route_->mirror_percent) {
+    std::pmr::string head(&arena_);
+    upstream::append_upstream_head(head, *this, route_->rewrite);
+    std::string copy(head);
+    copy.append(request_.body);
+    upstream::MirrorCall::start(*upstreams_, route_->mirror, std::move(copy), request_.method);
+  }
+  proxy_ = std::make_unique<upstream::ProxyCall>(*this, *upstreams_, pick_upstream(), route_->rewrite);
+  proxy_->start();
+  return Decision::kPause;  // the proxy answers through stream_begins() or proxy_failed()
 }
 
 void Flow::run() {

@@ -113,6 +113,7 @@ class Flow final : public Exchange {
   void run();
   bool handle(Decision d);
   Decision run_target();
+  Decision start_proxy();
   const std::shared_ptr<const upstream::CompiledUpstream>& pick_upstream();
   void fail_with(Status status);
   void set_error_answer(const Status& status);
