@@ -258,12 +258,12 @@ Decision Flow::run_target() {
     expand_placeholders(response_.body, r.body, *this);
     return Decision::kRespond;
   }
-  if (route_->upstream) return start_proxy();
-  // Host code must not unwind into the data plane.
+  // Nothing may unwind into the data plane: not host code, not a failed allocation.
   try {
+    if (route_->upstream) return start_proxy();
     return route_->handler(*this);
   } catch (const std::exception& e) {
-    return fail(Status(Code::kInternal, std::string("handler threw: ") + e.what()));
+    return fail(Status(Code::kInternal, std::string(route_->upstream ? "proxy failed: " : "handler threw: ") + e.what()));
   } catch (...) {
     return fail(Status(Code::kInternal, "handler threw"));
   }
