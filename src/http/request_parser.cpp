@@ -62,25 +62,13 @@ int RequestParser::fail(int status, std::string_view reason) {
   return -1;
 }
 
-// Fragments of one field may arrive in several reads; the read buffer is
-// reused, so every fragment is copied into the request's arena.
-void RequestParser::append(std::string_view& to, const char* at, size_t len) {
-  Arena& arena = sink_->arena();
-  if (to.empty()) {
-    to = arena.dup({at, len});
-    return;
-  }
-  auto* p = static_cast<char*>(arena.allocate(to.size() + len, 1));
-  std::memcpy(p, to.data(), to.size());
-  std::memcpy(p + to.size(), at, len);
-  to = {p, to.size() + len};
-}
-
 int RequestParser::on_message_begin_cb(llhttp_t* p) {
   RequestParser* s = self(p);
   s->request_ = &s->sink_->on_message_begin();
   s->in_message_ = true;
-  s->url_ = s->field_ = s->value_ = {};
+  s->url_.clear();
+  s->field_.clear();
+  s->value_.clear();
   s->field_done_ = false;
   s->header_count_ = 0;
   s->body_bytes_ = 0;
@@ -89,44 +77,47 @@ int RequestParser::on_message_begin_cb(llhttp_t* p) {
 
 int RequestParser::on_url_cb(llhttp_t* p, const char* at, size_t len) {
   RequestParser* s = self(p);
-  if (s->url_.size() + len > s->limits_->max_uri_bytes) return s->fail(414, "request target too long");
-  s->append(s->url_, at, len);
+  if (s->url_.size + len > s->limits_->max_uri_bytes) return s->fail(414, "request target too long");
+  s->url_.append(s->sink_->arena(), at, len);
   return 0;
 }
 
 int RequestParser::on_header_field_cb(llhttp_t* p, const char* at, size_t len) {
   RequestParser* s = self(p);
   if (s->field_done_) {
-    s->field_ = s->value_ = {};
+    s->field_.clear();
+    s->value_.clear();
     s->field_done_ = false;
   }
-  s->append(s->field_, at, len);
+  s->field_.append(s->sink_->arena(), at, len);
   return 0;
 }
 
 int RequestParser::on_header_value_cb(llhttp_t* p, const char* at, size_t len) {
   RequestParser* s = self(p);
   s->field_done_ = true;
-  s->append(s->value_, at, len);
+  s->value_.append(s->sink_->arena(), at, len);
   return 0;
 }
 
 int RequestParser::on_header_value_complete_cb(llhttp_t* p) {
   RequestParser* s = self(p);
   if (++s->header_count_ > s->limits_->max_headers) return s->fail(431, "too many header fields");
-  if (s->field_.empty()) return s->fail(400, "empty header field name");
-  for (char c : s->field_)
+  std::string_view field = s->field_.view();
+  if (field.empty()) return s->fail(400, "empty header field name");
+  for (char c : field)
     if (!is_tchar(static_cast<unsigned char>(c))) return s->fail(400, "invalid header field name");
-  for (char c : s->value_)
+  for (char c : s->value_.view())
     if (c == '\r' || c == '\n') return s->fail(400, "invalid header field value");
-  std::string_view value = trim(s->value_);
-  if (iequals(s->field_, "host")) {
+  std::string_view value = trim(s->value_.view());
+  if (iequals(field, "host")) {
     if (s->request_->headers.has("host")) return s->fail(400, "more than one Host header");
-  } else if (iequals(s->field_, "content-length") && value.empty()) {
+  } else if (iequals(field, "content-length") && value.empty()) {
     return s->fail(400, "empty Content-Length");
   }
-  s->request_->headers.add_view(s->field_, value);
-  s->field_ = s->value_ = {};
+  s->request_->headers.add_view(field, value);
+  s->field_.clear();
+  s->value_.clear();
   s->field_done_ = false;
   return 0;
 }
@@ -139,10 +130,11 @@ int RequestParser::finish_head() {
   }
   r.version_minor = static_cast<uint8_t>(parser_.http_minor);
   r.method = llhttp_method_name(static_cast<llhttp_method_t>(parser_.method));
-  r.target = url_;
-  size_t q = url_.find('?');
-  r.path = url_.substr(0, q);
-  r.query = q == std::string_view::npos ? std::string_view() : url_.substr(q + 1);
+  std::string_view url = url_.view();
+  r.target = url;
+  size_t q = url.find('?');
+  r.path = url.substr(0, q);
+  r.query = q == std::string_view::npos ? std::string_view() : url.substr(q + 1);
   if (r.path.empty() || (r.path.front() != '/' && r.method != std::string_view("OPTIONS") &&
                          r.method != std::string_view("CONNECT")))
     return fail(400, "request target must be an absolute path");

@@ -16,6 +16,7 @@
 #include "apigw/arena.hpp"
 #include "apigw/exchange.hpp"
 #include "apigw/gateway.hpp"
+#include "http/field_buffer.hpp"
 #include "http/head_scanner.hpp"
 
 namespace apigw::http {
@@ -73,7 +74,6 @@ class RequestParser {
   static int on_message_complete_cb(llhttp_t* p);
 
   int fail(int status, std::string_view reason);
-  void append(std::string_view& to, const char* at, size_t len);
   int finish_head();
   bool check_chunk_end(const char* from);
 
@@ -82,7 +82,7 @@ class RequestParser {
   RequestSink* sink_;
   const Limits* limits_;
   Request* request_ = nullptr;
-  std::string_view url_, field_, value_;
+  FieldBuffer url_, field_, value_;
   bool field_done_ = false;
   bool in_head_ = true;
   bool in_message_ = false;

@@ -121,19 +121,6 @@ void ResponseParser::reset_for_next() noexcept {
 // Fragments of one field may arrive in several reads and the read buffer is
 // reused, so they are copied into the arena; capacity doubles so that a field
 // fed byte by byte costs O(n) arena bytes, not O(n^2).
-void ResponseParser::append(Buf& to, const char* at, size_t len) {
-  if (len == 0) return;
-  size_t need = to.size + len;
-  if (need > to.cap) {
-    size_t cap = to.cap == 0 ? len : need > 2 * size_t{to.cap} ? need : 2 * size_t{to.cap};
-    auto* p = static_cast<char*>(sink_->arena().allocate(cap, 1));
-    if (to.size > 0) std::memcpy(p, to.data, to.size);
-    to.data = p;
-    to.cap = static_cast<uint32_t>(cap);
-  }
-  std::memcpy(to.data + to.size, at, len);
-  to.size = static_cast<uint32_t>(need);
-}
 
 // Keeps the first bytes of the status line (leading empty lines skipped) for
 // the shape check llhttp does not do: it takes "HTTP/1.1 0200" or "HTTP/1.1 20".
@@ -168,7 +155,7 @@ int ResponseParser::on_header_field_cb(llhttp_t* p, const char* at, size_t len) 
       s.field_ = s.value_ = {};
       s.field_done_ = false;
     }
-    s.append(s.field_, at, len);
+    s.field_.append(s.sink_->arena(), at, len);
     return 0;
   });
 }
@@ -176,7 +163,7 @@ int ResponseParser::on_header_field_cb(llhttp_t* p, const char* at, size_t len) 
 int ResponseParser::on_header_value_cb(llhttp_t* p, const char* at, size_t len) {
   return guarded(p, [&](ResponseParser& s) {
     s.field_done_ = true;
-    s.append(s.value_, at, len);
+    s.value_.append(s.sink_->arena(), at, len);
     return 0;
   });
 }

@@ -33,6 +33,7 @@
 
 #include "apigw/arena.hpp"
 #include "apigw/headers.hpp"
+#include "http/field_buffer.hpp"
 #include "http/head_scanner.hpp"
 
 namespace apigw::http {
@@ -97,13 +98,6 @@ class ResponseParser {
   enum class Phase : uint8_t { kIdle, kHead, kBody, kDone, kUpgraded, kError };
   enum class Pause : uint8_t { kNone, kChunkHeader, kInterim, kComplete, kUpgrade };
 
-  // A header name or value being assembled from fragments in the arena.
-  struct Buf {
-    char* data = nullptr;
-    uint32_t size = 0;
-    uint32_t cap = 0;
-    std::string_view view() const noexcept { return {data, size}; }
-  };
 
   static int on_message_begin_cb(llhttp_t* p);
   static int on_status_cb(llhttp_t* p, const char* at, size_t len);
@@ -119,7 +113,6 @@ class ResponseParser {
 
   int fail(std::string_view reason) noexcept;
   void restart_message() noexcept;
-  void append(Buf& to, const char* at, size_t len);
   void note_start_line(const char* at, size_t len) noexcept;
   int add_field();
   int head_complete();
@@ -149,7 +142,7 @@ class ResponseParser {
 
   HeaderMap* headers_ = nullptr;   // in the sink's arena
   HeaderMap* trailers_ = nullptr;  // in the sink's arena, made at the first trailer field
-  Buf field_, value_;
+  FieldBuffer field_, value_;
   bool field_done_ = false;
 
   // llhttp 8.1 skips the two bytes after chunk data without looking at them;

@@ -16,15 +16,7 @@ namespace {
 class EchoTunnelOrigin {
  public:
   EchoTunnelOrigin() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    ::listen(fd_, 8);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
+    fd_ = apigw::test::listen_loopback(&port_);
     thread_ = std::thread([this] {
       int c = ::accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) return;
@@ -112,14 +104,8 @@ TEST_CASE("tunnel: a WebSocket upgrade becomes a two-way tunnel that survives a 
 TEST_CASE("stream: the first server-sent event reaches the client before the stream ends") {
   // An origin that sends one event, then waits for a second request to finish.
   std::atomic<bool> release{false};
-  int listen_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(listen_fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::listen(listen_fd, 8);
-  socklen_t len = sizeof a;
-  getsockname(listen_fd, reinterpret_cast<sockaddr*>(&a), &len);
+  uint16_t port = 0;
+  int listen_fd = apigw::test::listen_loopback(&port);
   std::thread origin([&] {
     int c = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     char buf[4096];
@@ -132,7 +118,7 @@ TEST_CASE("stream: the first server-sent event reaches the client before the str
     ::send(c, last.data(), last.size(), MSG_NOSIGNAL);
     ::close(c);
   });
-  auto gw = proxy_to("127.0.0.1:" + std::to_string(ntohs(a.sin_port)), "x").build().value();
+  auto gw = proxy_to("127.0.0.1:" + std::to_string(port), "x").build().value();
   REQUIRE(gw->start());
   SocketClient c(gw->bound_addresses()[0]);
   c.send("GET /events HTTP/1.1\r\nhost: t\r\n\r\n");
