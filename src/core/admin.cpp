@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 
 #include <cstdio>
+#include <map>
 #include <string>
 
 #include "net/listen_socket.hpp"
@@ -76,6 +77,32 @@ std::string metrics_text(const Gateway& gw) {
     out += "apigw_request_duration_seconds_sum{route=" + r + "} " + seconds(l.sum_ns) + "\n";
     out += "apigw_request_duration_seconds_count{route=" + r + "} " + std::to_string(l.count) + "\n";
   }
+  std::map<std::string, const GatewayStats::Upstream*> by_name;
+  for (const auto& u : s.upstreams) by_name[u.name] = &u;
+  auto target_name = [&](const std::string& upstream, uint32_t t) -> std::string {
+    auto it = by_name.find(upstream);
+    return it != by_name.end() && t < it->second->targets.size() ? it->second->targets[t] : "-";
+  };
+  header(out, "apigw_upstream_requests_total", "Tries on upstream targets, by outcome.", "counter");
+  for (const auto& [key, count] : s.requests.upstream_tries) {
+    const auto& [upstream, target, outcome] = key;
+    std::string name = names.name(upstream);
+    out += "apigw_upstream_requests_total{upstream=" + label(name) + ",target=" + label(target_name(name, target)) +
+           ",outcome=" + label(telemetry::outcome_name(outcome)) + "} " + std::to_string(count) + "\n";
+  }
+  header(out, "apigw_upstream_retries_total", "Retries started, by upstream.", "counter");
+  for (const auto& [upstream, count] : s.requests.upstream_retries)
+    out += "apigw_upstream_retries_total{upstream=" + label(names.name(upstream)) + "} " + std::to_string(count) + "\n";
+  header(out, "apigw_upstream_target_healthy", "1 while a target takes requests (healthy, not ejected).", "gauge");
+  for (const auto& u : s.upstreams)
+    for (size_t t = 0; t < u.targets.size(); ++t)
+      out += "apigw_upstream_target_healthy{upstream=" + label(u.name) + ",target=" + label(u.targets[t]) + "} " +
+             (u.healthy[t] ? "1" : "0") + "\n";
+  header(out, "apigw_upstream_ejections_total", "Passive ejections of a target.", "counter");
+  for (const auto& u : s.upstreams)
+    for (size_t t = 0; t < u.targets.size(); ++t)
+      out += "apigw_upstream_ejections_total{upstream=" + label(u.name) + ",target=" + label(u.targets[t]) + "} " +
+             std::to_string(u.ejections[t]) + "\n";
   header(out, "apigw_metrics_series_dropped_total", "Samples not recorded because a series table was full.", "counter");
   out += "apigw_metrics_series_dropped_total " + std::to_string(s.requests.dropped) + "\n";
   header(out, "apigw_connections_active", "Open client connections, by listener.", "gauge");

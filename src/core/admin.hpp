@@ -18,6 +18,13 @@ struct GatewayStats {
   uint64_t config_version;
   std::vector<std::pair<std::string, int64_t>> listener_connections;
   telemetry::MetricsTotals requests;
+  struct Upstream {
+    std::string name;
+    std::vector<std::string> targets;
+    std::vector<bool> healthy;  // not ejected and not failing active checks
+    std::vector<uint64_t> ejections;
+  };
+  std::vector<Upstream> upstreams;
 };
 GatewayStats gateway_stats(const Gateway& gw);
 

@@ -247,6 +247,15 @@ GatewayStats gateway_stats(const Gateway& gw) {
     s.listener_connections.emplace_back(i.counters.listener_names[k], i.counters.listener_connections[k].load());
   // The shards only grow while the gateway starts; a scrape comes later.
   for (const auto& shard : i.metrics) shard->collect(s.requests);
+  int64_t now = i.source->load()->clock->monotonic_ns();  // the clock health times are on
+  for (const auto& [name, shared] : i.upstreams.all()) {
+    GatewayStats::Upstream u{name, shared->targets, {}, {}};
+    for (size_t t = 0; t < shared->targets.size(); ++t) {
+      u.healthy.push_back(shared->health->available(t, now));
+      u.ejections.push_back(shared->health->ejections(t));
+    }
+    s.upstreams.push_back(std::move(u));
+  }
   return s;
 }
 

@@ -27,6 +27,7 @@ Worker::Worker(std::shared_ptr<SnapshotSource> source, std::shared_ptr<SnapshotS
   handles_open_ = 3;
   upstreams_ = std::make_unique<upstream::WorkerUpstreams>(loop_, read_buffer_.get(), kReadBufferSize);
   context_.upstreams = upstreams_.get();
+  upstreams_->metrics = metrics;
 }
 
 Worker::~Worker() {

@@ -50,8 +50,14 @@ Slot* probe(std::array<Slot, N>& table, uint64_t hash, Match&& match) {
 }
 }  // namespace
 
-void RequestMetrics::record(uint32_t route, Method method, int status, int64_t duration_ns) noexcept {
-  uint64_t key = ((uint64_t{route} << 24) | (uint64_t(method) << 16) | uint64_t(status & 0xffff)) + 1;
+std::string_view outcome_name(TryOutcome o) noexcept {
+  static constexpr std::string_view kNames[] = {"answered",   "error_status", "connect_failure",
+                                                "reset",      "timeout",      "protocol_error"};
+  return kNames[static_cast<size_t>(o)];
+}
+
+void RequestMetrics::count(uint64_t raw) noexcept {
+  uint64_t key = raw + 1;
   // Single writer: a free slot is claimed with a plain store; readers skip
   // slots whose key is 0 and may miss one sample in flight, never misread it.
   Counter* c = probe(counters_, key * 0x9E3779B97F4A7C15ull >> 40, [&](Counter& s) {
@@ -61,6 +67,18 @@ void RequestMetrics::record(uint32_t route, Method method, int status, int64_t d
   });
   if (c) c->value.fetch_add(1, std::memory_order_relaxed);
   else dropped_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void RequestMetrics::record_try(uint32_t upstream, uint32_t target, TryOutcome outcome) noexcept {
+  count(kUpstreamKey | (uint64_t{upstream} << 24) | (uint64_t{target & 0xffff} << 8) | uint64_t(outcome));
+}
+
+void RequestMetrics::record_retry(uint32_t upstream) noexcept {
+  count(kUpstreamKey | (uint64_t{upstream} << 24) | (uint64_t{kRetryTarget} << 8));
+}
+
+void RequestMetrics::record(uint32_t route, Method method, int status, int64_t duration_ns) noexcept {
+  count((uint64_t{route} << 24) | (uint64_t(method) << 16) | uint64_t(status & 0xffff));
 
   Histogram* h = probe(histograms_, uint64_t{route} * 0x9E3779B1u, [&](Histogram& s) {
     uint32_t r = s.route_plus1.load(std::memory_order_relaxed);
@@ -84,6 +102,14 @@ void RequestMetrics::collect(MetricsTotals& out) const {
     uint64_t k = c.key.load(std::memory_order_acquire);
     if (k == 0) continue;
     --k;
+    uint64_t v = c.value.load(std::memory_order_relaxed);
+    if (k & kUpstreamKey) {
+      auto upstream = static_cast<uint32_t>((k & ~kUpstreamKey) >> 24);
+      auto target = static_cast<uint32_t>((k >> 8) & 0xffff);
+      if (target == kRetryTarget) out.upstream_retries[upstream] += v;
+      else out.upstream_tries[{upstream, target, static_cast<TryOutcome>(k & 0xff)}] += v;
+      continue;
+    }
     out.requests[{static_cast<uint32_t>(k >> 24), static_cast<Method>((k >> 16) & 0xff),
                   static_cast<uint16_t>(k & 0xffff)}] += c.value.load(std::memory_order_relaxed);
   }

@@ -38,6 +38,10 @@ enum class Method : uint8_t { kGet, kHead, kPost, kPut, kDelete, kPatch, kOption
 Method method_class(std::string_view method) noexcept;
 std::string_view method_name(Method m) noexcept;
 
+// How one try on an upstream target ended.
+enum class TryOutcome : uint8_t { kAnswered, kErrorStatus, kConnectFailure, kReset, kTimeout, kProtocolError };
+std::string_view outcome_name(TryOutcome o) noexcept;
+
 inline constexpr std::array<double, 12> kLatencyBucketsSeconds = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5};
 
@@ -50,6 +54,9 @@ struct MetricsTotals {
     uint64_t sum_ns = 0;
   };
   std::map<uint32_t, Latency> latency;  // by route
+  // (upstream, target index, outcome) -> tries; upstream -> retries
+  std::map<std::tuple<uint32_t, uint32_t, TryOutcome>, uint64_t> upstream_tries;
+  std::map<uint32_t, uint64_t> upstream_retries;
   uint64_t dropped = 0;
 };
 
@@ -60,12 +67,20 @@ class RequestMetrics {
 
   // Worker thread only.
   void record(uint32_t route, Method method, int status, int64_t duration_ns) noexcept;
+  // Upstream ids are names interned in RouteNames, like routes.
+  void record_try(uint32_t upstream, uint32_t target, TryOutcome outcome) noexcept;
+  void record_retry(uint32_t upstream) noexcept;
   // Any thread: adds this shard into `out`.
   void collect(MetricsTotals& out) const;
 
  private:
+  // One table for every counter: request keys are (route << 24 | method << 16
+  // | code); upstream keys set kUpstreamKey and pack (upstream, target, outcome).
+  static constexpr uint64_t kUpstreamKey = 1ull << 62;
+  static constexpr uint32_t kRetryTarget = 0xffff;
+  void count(uint64_t key) noexcept;
   struct Counter {
-    std::atomic<uint64_t> key{0};  // 0 = free; else (route << 24 | method << 16 | code) + 1
+    std::atomic<uint64_t> key{0};  // 0 = free; else the key + 1
     std::atomic<uint64_t> value{0};
   };
   struct Histogram {

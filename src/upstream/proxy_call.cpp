@@ -184,6 +184,7 @@ void ProxyCall::on_head(int status, uint8_t, HeaderMap& headers) {
   if (conn_) conn_->set_deadline(0);
   int64_t now = flow_.snapshot().clock->monotonic_ns();
   bool failed = status == 502 || status == 503 || status == 504;
+  count_try(status >= 500 ? telemetry::TryOutcome::kErrorStatus : telemetry::TryOutcome::kAnswered);
   auto target = static_cast<size_t>(target_);
   if (failed) upstream_->shared->health->record_failure(target, now);
   else upstream_->shared->health->record_success(target);
@@ -288,6 +289,11 @@ void ProxyCall::on_complete() {
   flow_.stream_end();
 }
 
+void ProxyCall::count_try(telemetry::TryOutcome outcome) {
+  if (workers_.metrics && target_ >= 0)
+    workers_.metrics->record_try(upstream_->metric_id, static_cast<uint32_t>(target_), outcome);
+}
+
 void ProxyCall::release_retry_slot() {
   if (!retry_slot_) return;
   upstream_->shared->budget->release_retry();
@@ -345,6 +351,15 @@ bool ProxyCall::may_retry(Failure failure, int) const {
 void ProxyCall::try_failed(Failure failure, int status, bool retry_decided) {
   auto target = static_cast<size_t>(target_);
   int64_t now = flow_.snapshot().clock->monotonic_ns();
+  if (!head_sent_) {  // after the head, the try was counted as answered
+    switch (failure) {
+      case Failure::kConnect: count_try(telemetry::TryOutcome::kConnectFailure); break;
+      case Failure::kReset: count_try(telemetry::TryOutcome::kReset); break;
+      case Failure::kTimeout: count_try(telemetry::TryOutcome::kTimeout); break;
+      case Failure::kProtocol: count_try(telemetry::TryOutcome::kProtocolError); break;
+      default: break;  // a listed status was counted with its head; no target, no try
+    }
+  }
   if (target_ >= 0) {
     entry_->balancer->on_finish(static_cast<uint32_t>(target_), now - try_start_ns_, now);
     if (failure == Failure::kConnect || failure == Failure::kReset || failure == Failure::kTimeout ||
@@ -371,6 +386,7 @@ void ProxyCall::try_failed(Failure failure, int status, bool retry_decided) {
     // The overall deadline: every try starts within one response_ms of the first.
     int64_t elapsed_ms = (now - first_try_ns_) / 1'000'000;
     if (elapsed_ms + static_cast<int64_t>(wait) <= static_cast<int64_t>(upstream_->options.timeouts.response_ms)) {
+      if (workers_.metrics) workers_.metrics->record_retry(upstream_->metric_id);
       start_backoff(wait);
       return;
     }

@@ -71,6 +71,7 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   // `retry_decided`: a retry slot is already held for this failure (a listed status).
   void try_failed(Failure failure, int status = 0, bool retry_decided = false);
   void release_retry_slot();
+  void count_try(telemetry::TryOutcome outcome);
   bool may_retry(Failure failure, int status) const;
   void give_back_connection(bool reusable);
   void fail_request(Failure failure, int status);

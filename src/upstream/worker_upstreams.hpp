@@ -16,6 +16,7 @@
 
 #include "upstream/balancer.hpp"
 #include "upstream/compiled_upstream.hpp"
+#include "telemetry/request_metrics.hpp"
 #include "upstream/target_pool.hpp"
 
 namespace apigw::upstream {
@@ -39,6 +40,8 @@ class WorkerUpstreams {
   const std::shared_ptr<Entry>& get(const std::shared_ptr<const CompiledUpstream>& u);
   uv_loop_t* loop() const noexcept { return loop_; }
   uint64_t random() noexcept { return rng_(); }
+  // The worker's metrics shard (null: not counted).
+  telemetry::RequestMetrics* metrics = nullptr;
   // Mirror calls in flight: they belong to no exchange, so the worker ends them.
   void track(MirrorCall* m) { mirrors_.insert(m); }
   void untrack(MirrorCall* m) { mirrors_.erase(m); }

@@ -308,3 +308,43 @@ TEST_CASE("proxy: a host-name target is resolved, and re-resolved in the backgro
   CHECK(c.read_response().body == "by name");
   p.gw->stop();
 }
+
+TEST_CASE("proxy: upstream metrics count tries by outcome, retries, health and ejections") {
+  RawOrigin alive([](const std::string&, bool*) { return ok_response("ok"); });
+  std::string dead;
+  {
+    RawOrigin gone([](const std::string&, bool*) { return std::string(); });
+    dead = gone.address();
+  }
+  apigw::UpstreamOptions u = upstream_of({dead, alive.address()});
+  u.retries.attempts = 2;
+  u.circuit_breaker.consecutive_failures = 1;
+  apigw::RouteOptions r;
+  r.name = "all";
+  r.match.path_prefix = "/";
+  r.upstream = u.name;
+  apigw::GatewayBuilder b;
+  b.listener({"l", "127.0.0.1:0"}).admin({"127.0.0.1:0", ""}).upstream(u).route(r);
+  auto gw = b.build().value();
+  REQUIRE(gw->start());
+  auto addrs = gw->bound_addresses();
+  SocketClient c(addrs[0]);
+  for (int i = 0; i < 4; ++i) {
+    c.send(get_request("/"));
+    CHECK(c.read_response().body == "ok");
+  }
+  SocketClient admin(addrs[1]);
+  admin.send(get_request("/metrics"));
+  std::string m = admin.read_response().body;
+  auto has = [&](const std::string& line) {
+    CAPTURE(line);
+    CHECK(m.find(line) != std::string::npos);
+  };
+  has("apigw_upstream_requests_total{upstream=\"origin\",target=\"" + alive.address() + "\",outcome=\"answered\"} 4\n");
+  has("apigw_upstream_requests_total{upstream=\"origin\",target=\"" + dead + "\",outcome=\"connect_failure\"} 1\n");
+  has("apigw_upstream_retries_total{upstream=\"origin\"} 1\n");
+  has("apigw_upstream_target_healthy{upstream=\"origin\",target=\"" + dead + "\"} 0\n");
+  has("apigw_upstream_target_healthy{upstream=\"origin\",target=\"" + alive.address() + "\"} 1\n");
+  has("apigw_upstream_ejections_total{upstream=\"origin\",target=\"" + dead + "\"} 1\n");
+  gw->stop();
+}
