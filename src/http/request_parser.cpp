@@ -174,7 +174,7 @@ int RequestParser::on_headers_complete_cb(llhttp_t* p) {
 }
 
 int RequestParser::on_chunk_header_cb(llhttp_t* p) {
-  self(p)->chunk_left_ = p->content_length;
+  self(p)->chunk_end_.chunk_started(p->content_length);
   return 0;
 }
 
@@ -182,25 +182,10 @@ int RequestParser::on_body_cb(llhttp_t* p, const char* at, size_t len) {
   RequestParser* s = self(p);
   s->body_bytes_ += len;
   if (s->body_bytes_ > s->limits_->max_body_bytes) return s->fail(413, "request body too large");
-  if (p->flags & F_CHUNKED) {
-    s->chunk_left_ -= len;
-    if (s->chunk_left_ == 0) {
-      s->chunk_end_unchecked_ = 2;
-      if (!s->check_chunk_end(at + len)) return s->fail(400, "chunk data not followed by CRLF");
-    }
-  }
+  if ((p->flags & F_CHUNKED) && !s->chunk_end_.data(len, at + len, s->exec_end_))
+    return s->fail(400, "chunk data not followed by CRLF");
   s->sink_->on_body({at, len});
   return 0;
-}
-
-// Checks what is available of the CRLF that must follow chunk data, starting at `from`.
-bool RequestParser::check_chunk_end(const char* from) {
-  while (chunk_end_unchecked_ > 0 && from < exec_end_) {
-    char want = chunk_end_unchecked_ == 2 ? '\r' : '\n';
-    if (*from++ != want) return false;
-    --chunk_end_unchecked_;
-  }
-  return true;
 }
 
 int RequestParser::on_message_complete_cb(llhttp_t* p) {
@@ -240,7 +225,7 @@ size_t RequestParser::feed(const char* data, size_t len, State* state) {
       head_end = r == HeadScanner::Result::kHeadEnd;
     }
     exec_end_ = data + off + chunk;
-    if (chunk_end_unchecked_ > 0 && !check_chunk_end(data + off)) {
+    if (!chunk_end_.check(data + off, exec_end_)) {
       fail(400, "chunk data not followed by CRLF");
       *state = State::kError;
       return off;

@@ -16,6 +16,7 @@
 #include "apigw/arena.hpp"
 #include "apigw/exchange.hpp"
 #include "apigw/gateway.hpp"
+#include "http/chunk_end_check.hpp"
 #include "http/field_buffer.hpp"
 #include "http/head_scanner.hpp"
 
@@ -75,7 +76,6 @@ class RequestParser {
 
   int fail(int status, std::string_view reason);
   int finish_head();
-  bool check_chunk_end(const char* from);
 
   llhttp_t parser_;
   HeadScanner scanner_;
@@ -88,11 +88,8 @@ class RequestParser {
   bool in_message_ = false;
   uint32_t header_count_ = 0;
   uint64_t body_bytes_ = 0;
-  // llhttp 8.1 skips the two bytes after chunk data without looking at them;
-  // they must be CRLF, so we check them ourselves.
-  uint64_t chunk_left_ = 0;
-  uint8_t chunk_end_unchecked_ = 0;  // bytes of that CRLF still to check
-  const char* exec_end_ = nullptr;
+  ChunkEndCheck chunk_end_;
+  const char* exec_end_ = nullptr;  // end of the input given to llhttp
   int error_status_ = 0;
   std::string_view error_reason_;
 };

@@ -106,8 +106,7 @@ void ResponseParser::restart_message() noexcept {
   headers_ = trailers_ = nullptr;
   field_ = value_ = {};
   field_done_ = false;
-  chunk_left_ = 0;
-  chunk_end_unchecked_ = 0;
+  chunk_end_.reset();
 }
 
 void ResponseParser::reset_for_next() noexcept {
@@ -250,33 +249,18 @@ int ResponseParser::on_chunk_header_cb(llhttp_t* p) {
   // Pause at every chunk-size line: llhttp takes any byte after its CR, and
   // feed() can only see which one it was from the pause position.
   ResponseParser* s = self(p);
-  s->chunk_left_ = p->content_length;
+  s->chunk_end_.chunk_started(p->content_length);
   s->pause_ = Pause::kChunkHeader;
   return HPE_PAUSED;
 }
 
 int ResponseParser::on_body_cb(llhttp_t* p, const char* at, size_t len) {
   return guarded(p, [&](ResponseParser& s) {
-    if (p->flags & F_CHUNKED) {
-      s.chunk_left_ -= len;
-      if (s.chunk_left_ == 0) {
-        s.chunk_end_unchecked_ = 2;
-        if (!s.check_chunk_end(at + len)) return s.fail("chunk data not followed by CRLF");
-      }
-    }
+    if ((p->flags & F_CHUNKED) && !s.chunk_end_.data(len, at + len, s.exec_end_))
+      return s.fail("chunk data not followed by CRLF");
     s.sink_->on_body({at, len});
     return 0;
   });
-}
-
-// Checks what is available of the CRLF that must follow chunk data, starting at `from`.
-bool ResponseParser::check_chunk_end(const char* from) noexcept {
-  while (chunk_end_unchecked_ > 0 && from < exec_end_) {
-    char want = chunk_end_unchecked_ == 2 ? '\r' : '\n';
-    if (*from++ != want) return false;
-    --chunk_end_unchecked_;
-  }
-  return true;
 }
 
 int ResponseParser::on_message_complete_cb(llhttp_t* p) {
@@ -320,7 +304,7 @@ size_t ResponseParser::feed(const char* data, size_t len, State* state) {
       if (!in_trailers_) note_start_line(data + off, chunk);
     }
     exec_end_ = data + off + chunk;
-    if (chunk_end_unchecked_ > 0 && !check_chunk_end(data + off)) {
+    if (!chunk_end_.check(data + off, exec_end_)) {
       fail("chunk data not followed by CRLF");
       return error_at(off);
     }
@@ -336,7 +320,7 @@ size_t ResponseParser::feed(const char* data, size_t len, State* state) {
             fail("invalid chunk size line");
             return error_at(at);
           }
-          if (chunk_left_ == 0) {
+          if (chunk_end_.left() == 0) {
             // The last chunk: a trailer section follows, scanned like a head.
             in_head_ = in_trailers_ = true;
             field_count_ = 0;

@@ -33,6 +33,7 @@
 
 #include "apigw/arena.hpp"
 #include "apigw/headers.hpp"
+#include "http/chunk_end_check.hpp"
 #include "http/field_buffer.hpp"
 #include "http/head_scanner.hpp"
 
@@ -116,7 +117,6 @@ class ResponseParser {
   void note_start_line(const char* at, size_t len) noexcept;
   int add_field();
   int head_complete();
-  bool check_chunk_end(const char* from) noexcept;
 
   llhttp_t parser_;
   HeadScanner scanner_;
@@ -147,9 +147,8 @@ class ResponseParser {
 
   // llhttp 8.1 skips the two bytes after chunk data without looking at them;
   // they must be CRLF, so we check them ourselves (as RequestParser does).
-  uint64_t chunk_left_ = 0;
-  uint8_t chunk_end_unchecked_ = 0;
-  const char* exec_end_ = nullptr;
+  ChunkEndCheck chunk_end_;
+  const char* exec_end_ = nullptr;  // end of the input given to llhttp
 
   std::string_view error_;
   std::exception_ptr pending_;  // thrown inside a callback, rethrown by feed()
