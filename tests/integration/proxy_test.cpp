@@ -319,10 +319,7 @@ TEST_CASE("proxy: upstream metrics count tries by outcome, retries, health and e
   apigw::UpstreamOptions u = upstream_of({dead, alive.address()});
   u.retries.attempts = 2;
   u.circuit_breaker.consecutive_failures = 1;
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = u.name;
+  apigw::RouteOptions r = apigw::test::catch_all(u.name);
   apigw::GatewayBuilder b;
   b.listener({"l", "127.0.0.1:0"}).admin({"127.0.0.1:0", ""}).upstream(u).route(r);
   auto gw = b.build().value();

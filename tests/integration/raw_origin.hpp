@@ -17,6 +17,8 @@
 #include <thread>
 #include <vector>
 
+#include "apigw/gateway.hpp"
+
 namespace apigw::test {
 
 // A listening socket on 127.0.0.1 with a free port (written to *port).
@@ -133,6 +135,15 @@ class RawOrigin {
   std::string last_head_;
   std::thread thread_;
 };
+
+// A route sending every path to `upstream`.
+inline apigw::RouteOptions catch_all(const std::string& upstream) {
+  apigw::RouteOptions r;
+  r.name = "all";
+  r.match.path_prefix = "/";
+  r.upstream = upstream;
+  return r;
+}
 
 inline std::string ok_response(std::string_view body, std::string_view extra = "") {
   return "HTTP/1.1 200 OK\r\ncontent-length: " + std::to_string(body.size()) + "\r\n" + std::string(extra) +

@@ -84,10 +84,7 @@ int storm(uint32_t budget_percent) {
   u.retries.backoff_ms = 1;
   u.retries.budget_percent = budget_percent;
   u.circuit_breaker.consecutive_failures = 1000;  // keep ejection out of this test
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = "failing";
+  apigw::RouteOptions r = apigw::test::catch_all("failing");
   apigw::GatewayBuilder builder;
   builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
   auto gw = builder.build().value();
@@ -124,10 +121,7 @@ TEST_CASE("pool: beyond max_connections_per_target and max_pending, requests get
   u.targets = {{slow.address(), 1}};
   u.max_connections_per_target = 1;
   u.circuit_breaker.max_pending = 1;
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = "narrow";
+  apigw::RouteOptions r = apigw::test::catch_all("narrow");
   apigw::GatewayBuilder builder;
   builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
   auto gw = builder.build().value();

@@ -54,10 +54,7 @@ TEST_CASE("health: active checks take a failing target out and bring it back") {
   u.name = "pool";
   u.targets = {{a.address(), 1}, {b.address(), 1}};
   u.health_check = apigw::HealthCheckOptions{"/healthz", 50, 40, 1, 2};
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = "pool";
+  apigw::RouteOptions r = apigw::test::catch_all("pool");
   apigw::GatewayBuilder builder;
   builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
   auto gw = start(builder);
@@ -85,10 +82,7 @@ TEST_CASE("health: consecutive failures eject a target for eject_ms (passive)") 
   u.targets = {{good.address(), 1}, {bad.address(), 1}};
   u.circuit_breaker.consecutive_failures = 2;
   u.circuit_breaker.eject_ms = 300;
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = "pool";
+  apigw::RouteOptions r = apigw::test::catch_all("pool");
   apigw::GatewayBuilder builder;
   builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
   auto gw = start(builder);
@@ -113,10 +107,7 @@ TEST_CASE("health: with every target ejected the answer is a clear 503") {
   u.targets = {{bad.address(), 1}};
   u.circuit_breaker.consecutive_failures = 1;
   u.circuit_breaker.max_ejected_percent = 100;
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = "pool";
+  apigw::RouteOptions r = apigw::test::catch_all("pool");
   apigw::GatewayBuilder builder;
   builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
   auto gw = start(builder);
@@ -138,10 +129,7 @@ TEST_CASE("split: a canary upstream takes its share of requests") {
   s.targets = {{stable.address(), 1}};
   c.name = "canary";
   c.targets = {{canary.address(), 1}};
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = "stable";
+  apigw::RouteOptions r = apigw::test::catch_all("stable");
   r.split = {{"canary", 20}};
   apigw::GatewayBuilder builder;
   builder.listener({"l", "127.0.0.1:0"}).upstream(s).upstream(c).route(r);
@@ -168,10 +156,7 @@ TEST_CASE("balance: consistent hash keeps a key on its target, and keys move lit
     for (int i = 0; i < targets; ++i) u.targets.push_back({origins[static_cast<size_t>(i)]->address(), 1});
     u.balance = apigw::Balance::kConsistentHash;
     u.hash_on = {apigw::HashOn::Kind::kHeader, "x-user"};
-    apigw::RouteOptions r;
-    r.name = "all";
-    r.match.path_prefix = "/";
-    r.upstream = "pool";
+    apigw::RouteOptions r = apigw::test::catch_all("pool");
     apigw::GatewayBuilder builder;
     builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
     return start(builder);
@@ -211,10 +196,7 @@ TEST_CASE("mirror: a shadow upstream gets copies and never delays or changes the
   s.name = "shadow";
   s.targets = {{shadow.address(), 1}};
   s.timeouts.response_ms = 60000;  // a primary waiting on it would time out below
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = "primary";
+  apigw::RouteOptions r = apigw::test::catch_all("primary");
   r.mirror = apigw::MirrorOptions{"shadow", 100};
   apigw::GatewayBuilder builder;
   builder.listener({"l", "127.0.0.1:0"}).upstream(p).upstream(s).route(r);
@@ -239,10 +221,7 @@ TEST_CASE("split: sticky by a header, each user stays on one side") {
   s.targets = {{stable.address(), 1}};
   c.name = "canary";
   c.targets = {{canary.address(), 1}};
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = "stable";
+  apigw::RouteOptions r = apigw::test::catch_all("stable");
   r.split = {{"canary", 30}};
   r.split_on = apigw::HashOn{apigw::HashOn::Kind::kHeader, "x-user"};
   apigw::GatewayBuilder builder;
@@ -276,10 +255,7 @@ TEST_CASE("balance: the kinds spread sequential traffic over the targets") {
     u.balance = kind;
     for (auto& o : origins) u.targets.push_back({o->address(), 1});
     u.targets[2].weight = 2;
-    apigw::RouteOptions r;
-    r.name = "all";
-    r.match.path_prefix = "/";
-    r.upstream = "pool";
+    apigw::RouteOptions r = apigw::test::catch_all("pool");
     apigw::GatewayBuilder builder;
     builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
     auto gw = start(builder);

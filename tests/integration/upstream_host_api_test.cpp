@@ -45,10 +45,7 @@ TEST_CASE("host api: a selector written by the host picks the targets") {
     CHECK(targets.size() == 2);
     return std::make_unique<ShardSelector>();
   };
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = "shards";
+  apigw::RouteOptions r = apigw::test::catch_all("shards");
   apigw::GatewayBuilder builder;
   builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
   auto gw = builder.build().value();
@@ -68,10 +65,7 @@ TEST_CASE("host api: discovery pushes a new target set; kept targets keep their 
   apigw::UpstreamOptions u;
   u.name = "svc";
   u.targets = {{a.address(), 1}};
-  apigw::RouteOptions r;
-  r.name = "all";
-  r.match.path_prefix = "/";
-  r.upstream = "svc";
+  apigw::RouteOptions r = apigw::test::catch_all("svc");
   apigw::GatewayBuilder builder;
   builder.listener({"l", "127.0.0.1:0"}).upstream(u).route(r);
   auto gw = builder.build().value();
