@@ -99,24 +99,10 @@ void Worker::on_async(uv_async_t* a) {
 
 void Worker::on_check(uv_check_t* c) {
   auto* w = static_cast<Worker*>(c->data);
-  // Settling may defer more (a pipelined answer finishing): loop until done.
-  while (w->queue_->has_deferred()) {
-    for (auto& action : w->queue_->take_deferred()) {
-      Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
-      if (flow) flow->host().on_flow_settled();
-    }
-  }
+  w->queue_->settle_deferred();
 }
 
-void Worker::drain_queue() {
-  for (auto& action : queue_->take()) {
-    Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
-    if (!flow) continue;  // the exchange ended meanwhile
-    FlowHost& host = flow->host();
-    flow->apply(std::move(action));
-    host.on_flow_settled();
-  }
-}
+void Worker::drain_queue() { queue_->apply_pushed(); }
 
 // Public listeners close at once; the admin listener stays up (and /readyz
 // answers 503) until the last public connection is gone.

@@ -28,8 +28,8 @@ ProxyCall::ProxyCall(Flow& flow, WorkerUpstreams& workers, std::shared_ptr<const
       entry_(workers.get(upstream_)),
       rewrite_(rewrite),
       parser_(*this),
-      tried_(upstream_->addresses.size(), 0),
-      eligible_(upstream_->addresses.size(), 0) {}
+      tried_(upstream_->addresses.size(), 0, &flow.arena()),
+      eligible_(upstream_->addresses.size(), 0, &flow.arena()) {}
 
 ProxyCall::~ProxyCall() {
   if (waiting_on_) waiting_on_->cancel(*this);

@@ -14,9 +14,11 @@
 #include <uv.h>
 
 #include <memory>
+#include <memory_resource>
 #include <vector>
 
 #include "apigw/status.hpp"
+#include "core/recycled.hpp"
 #include "http/response_parser.hpp"
 #include "upstream/compiled_upstream.hpp"
 #include "upstream/target_pool.hpp"
@@ -28,7 +30,10 @@ class Flow;
 
 namespace apigw::upstream {
 
-class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::ResponseSink {
+class ProxyCall final : public PoolWaiter,
+                        public UpstreamUser,
+                        public http::ResponseSink,
+                        public Recycled<ProxyCall> {
  public:
   ProxyCall(Flow& flow, WorkerUpstreams& workers, std::shared_ptr<const CompiledUpstream> upstream,
             const RewriteOptions& rewrite);
@@ -85,8 +90,8 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   std::shared_ptr<WorkerUpstreams::Entry> entry_;
   const RewriteOptions& rewrite_;
   http::ResponseParser parser_;
-  std::vector<uint8_t> tried_;
-  std::vector<uint8_t> eligible_;
+  std::pmr::vector<uint8_t> tried_;     // per target; in the flow's arena
+  std::pmr::vector<uint8_t> eligible_;
   UpstreamConnection* conn_ = nullptr;
   TargetPool* waiting_on_ = nullptr;
   uv_timer_t* backoff_timer_ = nullptr;  // made only when a retry waits
