@@ -107,6 +107,8 @@ class Flow final : public Exchange, public Recycled<Flow> {
   // The length announced for a streamed answer, -1 when unknown.
   int64_t content_length() const noexcept { return content_length_; }
 
+  // The proxy of a route to an upstream (null otherwise), for the access log.
+  const upstream::ProxyCall* proxy() const noexcept { return proxy_.get(); }
   // The matched route's label id, 0 when no route matched.
   uint32_t metric_id() const noexcept { return route_ ? route_->metric_id : 0; }
 

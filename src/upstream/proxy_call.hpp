@@ -42,6 +42,10 @@ class ProxyCall final : public PoolWaiter,
   ProxyCall& operator=(const ProxyCall&) = delete;
 
   void start();
+  // For the access log: the target of the last try ("" before one) and the
+  // time from the first try to the answer's head (-1 before a head came).
+  std::string_view target_name() const noexcept;
+  int64_t upstream_ns() const noexcept { return head_ns_ < 0 ? -1 : head_ns_ - first_try_ns_; }
   // The client has taken what was written: read on from the upstream.
   void on_client_drained();
   // Tunnel (after 101): client bytes for the upstream; false while it lags.
@@ -104,6 +108,7 @@ class ProxyCall final : public PoolWaiter,
   int suppressed_status_ = 0;
   uint32_t retry_after_ms_ = 0;   // the origin's Retry-After for the next try
   int64_t first_try_ns_ = -1;     // retries stay within one response_ms of it
+  int64_t head_ns_ = -1;          // the answer's head arrived (the try that counts)
   bool done_ = false;
   bool counted_ = false;
   bool tunnel_ = false;  // 101 Switching Protocols: bytes flow both ways untouched
