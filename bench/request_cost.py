@@ -8,8 +8,9 @@ the machine is doing, which wall-clock benchmarks on this VM are not.
 
   respond: a route answering 13 bytes from memory
   proxy:   a catch-all route to a loopback origin (a Python thread, not counted)
+  policy:  the proxy route behind request_id + rate_limit (local) + headers, with the access log
 
-usage: bench/request_cost.py [--bin build/release/apigw] [--mode respond|proxy|both] [-n 2000]
+usage: bench/request_cost.py [--bin build/release/apigw] [--mode respond|proxy|policy|all] [-n 2000]
 """
 import argparse, glob, json, os, re, socket, subprocess, sys, tempfile, threading
 
@@ -47,6 +48,13 @@ def config(mode, origin_port):
         base["upstreams"] = [{"name": "origin", "targets": [{"address": "127.0.0.1:%d" % origin_port}],
                               "timeouts": {"idle_ms": 300000}}]
         base["routes"] = [{"name": "all", "match": {"path_prefix": "/"}, "upstream": "origin"}]
+    if mode == "policy":
+        base["policies"] = [
+            {"name": "request-id", "type": "request_id"},
+            {"name": "per-ip", "type": "rate_limit", "key": "ip", "limit": 1000000000, "window_ms": 1000},
+            {"name": "stamp", "type": "headers", "response": {"set": {"x-gateway": "apigw"}}}]
+        base["routes"][0]["policies"] = ["request-id", "per-ip", "stamp"]
+        base["telemetry"] = {"access_log": {"path": "/dev/null"}}
     return base
 
 
@@ -122,7 +130,7 @@ def measure(binary, mode, requests, connections, origin_port):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", default="build/release/apigw")
-    ap.add_argument("--mode", default="both", choices=["respond", "proxy", "both"])
+    ap.add_argument("--mode", default="all", choices=["respond", "proxy", "policy", "all"])
     ap.add_argument("-n", type=int, default=2000, help="requests in the short run; the long run sends 6n")
     ap.add_argument("-c", type=int, default=8, help="keep-alive connections")
     args = ap.parse_args()
@@ -130,7 +138,7 @@ def main():
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     threading.Thread(target=serve_origin, args=(listener,), daemon=True).start()
-    modes = ["respond", "proxy"] if args.mode == "both" else [args.mode]
+    modes = ["respond", "proxy", "policy"] if args.mode == "all" else [args.mode]
     for mode in modes:
         ir1, a1 = measure(args.bin, mode, args.n, args.c, listener.getsockname()[1])
         ir2, a2 = measure(args.bin, mode, 6 * args.n, args.c, listener.getsockname()[1])
