@@ -56,6 +56,15 @@ std::string_view outcome_name(TryOutcome o) noexcept {
   return kNames[static_cast<size_t>(o)];
 }
 
+namespace {
+// A shard has one writer (its worker's loop thread), so an increment needs no
+// locked read-modify-write: a relaxed load and store, which a scrape on
+// another thread reads whole.
+inline void bump(std::atomic<uint64_t>& a, uint64_t n = 1) noexcept {
+  a.store(a.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+}  // namespace
+
 void RequestMetrics::count(uint64_t raw) noexcept {
   uint64_t key = raw + 1;
   // Single writer: a free slot is claimed with a plain store; readers skip
@@ -65,8 +74,7 @@ void RequestMetrics::count(uint64_t raw) noexcept {
     if (k == 0) s.key.store(key, std::memory_order_release);
     return k == 0 || k == key;
   });
-  if (c) c->value.fetch_add(1, std::memory_order_relaxed);
-  else dropped_.fetch_add(1, std::memory_order_relaxed);
+  bump(c ? c->value : dropped_);
 }
 
 void RequestMetrics::record_try(uint32_t upstream, uint32_t target, TryOutcome outcome) noexcept {
@@ -86,15 +94,15 @@ void RequestMetrics::record(uint32_t route, Method method, int status, int64_t d
     return r == 0 || r == route + 1;
   });
   if (!h) {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
+    bump(dropped_);
     return;
   }
   double seconds = static_cast<double>(duration_ns) / 1e9;
   size_t b = 0;
   while (b < kLatencyBucketsSeconds.size() && seconds > kLatencyBucketsSeconds[b]) ++b;
-  if (b < kLatencyBucketsSeconds.size()) h->buckets[b].fetch_add(1, std::memory_order_relaxed);
-  h->sum_ns.fetch_add(static_cast<uint64_t>(duration_ns < 0 ? 0 : duration_ns), std::memory_order_relaxed);
-  h->count.fetch_add(1, std::memory_order_relaxed);
+  if (b < kLatencyBucketsSeconds.size()) bump(h->buckets[b]);
+  bump(h->sum_ns, static_cast<uint64_t>(duration_ns < 0 ? 0 : duration_ns));
+  bump(h->count);
 }
 
 void RequestMetrics::collect(MetricsTotals& out) const {
