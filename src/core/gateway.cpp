@@ -5,7 +5,7 @@
 #include <mutex>
 #include <thread>
 
-#include "core/admin.hpp"
+#include "admin/admin.hpp"
 #include "core/builder_state.hpp"
 #include "core/worker.hpp"
 #include "net/listen_socket.hpp"

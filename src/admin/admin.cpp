@@ -1,4 +1,4 @@
-#include "core/admin.hpp"
+#include "admin/admin.hpp"
 
 #include <sys/socket.h>
 #include <netinet/in.h>
