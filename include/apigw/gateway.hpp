@@ -76,6 +76,17 @@ struct AccessLogOptions {
   uint64_t max_queued_bytes = 8u << 20;    // lines waiting for the writer; beyond: dropped
 };
 
+// Tracing (W3C traceparent in, out and generated; OTLP/HTTP JSON export).
+struct TracingOptions {
+  std::string otlp_endpoint;            // "http://host:port/path" of the collector
+  double sample_ratio = 0.1;            // share of new traces recorded; a sampled caller is always followed
+  std::string service_name = "apigw";
+  uint32_t max_queued_spans = 16384;    // waiting for export; beyond: dropped and counted
+  uint32_t batch_spans = 512;           // spans per export request
+  uint32_t flush_interval_ms = 1000;    // a partial batch leaves after this
+  uint32_t export_timeout_ms = 2000;    // per export request
+};
+
 struct StaticResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -118,6 +129,11 @@ class GatewayBuilder {
   GatewayBuilder& route(RouteOptions options);
   GatewayBuilder& clock(std::shared_ptr<const Clock> clock);
   GatewayBuilder& access_log(AccessLogOptions options);
+  GatewayBuilder& tracing(TracingOptions options);
+  // The JSON document this builder was loaded from and the directory its
+  // relative *_file paths resolve against (set by the config loader): the
+  // admin API shows it (secrets redacted) and replaces it (PUT /config).
+  GatewayBuilder& config_document(std::string json, std::string base_dir);
 
   // Checks everything; never aborts. The builder may be reused afterwards.
   Result<std::unique_ptr<Gateway>> build() const;
@@ -166,6 +182,17 @@ class Gateway {
   // health and warm connections. A host runs its own discovery (DNS SRV, a
   // registry, Kubernetes endpoints) and pushes what it finds here.
   Status set_upstream_targets(std::string_view name, std::vector<UpstreamTarget> targets);
+
+  // The kill switch: a disabled route answers 503 with Retry-After on every
+  // worker at once. It stays disabled across reloads until enabled again.
+  Status set_route_enabled(std::string_view route, bool enabled);
+  // A builder holding the running config (host handlers included): read it,
+  // change it, reload() it. Any thread.
+  GatewayBuilder running_config() const;
+  // Increases with every applied config (the first is 1).
+  uint64_t config_version() const noexcept;
+  // Routes disabled through set_route_enabled, in name order.
+  std::vector<std::string> disabled_routes() const;
 
   // Opens the access log file again (after it was rotated away); any thread.
   void reopen_access_log() noexcept;

@@ -7,6 +7,10 @@
 #include <map>
 #include <string>
 
+#include "admin/bearer_token.hpp"
+#include "admin/config_document.hpp"
+#include "core/builder_state.hpp"
+#include "admin/control_routes.hpp"
 #include "net/listen_socket.hpp"
 
 namespace apigw {
@@ -119,14 +123,15 @@ std::string metrics_text(const Gateway& gw) {
   header(out, "apigw_config_reloads_total", "Config reloads, by result.", "counter");
   out += "apigw_config_reloads_total{result=\"ok\"} " + std::to_string(s.reloads_ok) + "\n";
   out += "apigw_config_reloads_total{result=\"error\"} " + std::to_string(s.reloads_failed) + "\n";
-  header(out, "apigw_config_info", "The running config.", "gauge");
-  out += "apigw_config_info{version=\"" + std::to_string(s.config_version) + "\"} 1\n";
+  header(out, "apigw_config_info", "The running config: its version and the checksum of its document.", "gauge");
+  out += "apigw_config_info{version=\"" + std::to_string(s.config_version) + "\",checksum=\"" +
+         admin::checksum(gw.running_config().state().document) + "\"} 1\n";
   return out;
 }
 
 }  // namespace
 
-Result<std::shared_ptr<const Snapshot>> make_admin_snapshot(Gateway& gw) {
+Result<std::shared_ptr<const Snapshot>> make_admin_snapshot(Gateway& gw, const AdminOptions& options) {
   Gateway* g = &gw;
   GatewayBuilder b;
   b.listener({"admin", "127.0.0.1:0"});
@@ -147,6 +152,9 @@ Result<std::shared_ptr<const Snapshot>> make_admin_snapshot(Gateway& gw) {
     r.handler = name;
     b.route(std::move(r));
   }
+  // Probes and metrics stay open (load balancers and scrapers); the rest
+  // needs the token when one is configured.
+  admin::add_control_routes(b, gw, options.token.empty() ? nullptr : admin::make_bearer_token(options.token));
   return Snapshot::compile(b, 0);
 }
 

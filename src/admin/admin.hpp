@@ -1,4 +1,5 @@
-// The admin listener's routes (SPEC.md section 3): /healthz, /readyz, /metrics.
+// The admin listener (SPEC.md section 3): /healthz, /readyz, /metrics here,
+// the control calls in control_routes.hpp.
 // Served by the same HTTP stack as everything else, from a snapshot of its own.
 #pragma once
 
@@ -23,6 +24,8 @@ struct GatewayStats {
     std::string name;
     std::vector<std::string> targets;
     std::vector<bool> healthy;  // not ejected and not failing active checks
+    std::vector<bool> passing_checks;  // the active checks' view (true when checks are off)
+    std::vector<bool> ejected;         // passively ejected right now
     std::vector<uint64_t> ejections;
   };
   std::vector<Upstream> upstreams;
@@ -37,6 +40,6 @@ GatewayStats gateway_stats(const Gateway& gw);
 // Without a token, the admin listener may only bind to a loopback address.
 Status validate_admin(const AdminOptions& admin);
 
-Result<std::shared_ptr<const Snapshot>> make_admin_snapshot(Gateway& gw);
+Result<std::shared_ptr<const Snapshot>> make_admin_snapshot(Gateway& gw, const AdminOptions& options);
 
 }  // namespace apigw

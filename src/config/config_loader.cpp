@@ -72,6 +72,7 @@ LoadResult load_impl(std::string_view json, std::string_view base_dir,
   ctx.base_dir = std::string(base_dir);
   ctx.known_handlers = known_handlers;
   try {
+    result.builder.config_document(std::string(json), std::string(base_dir));
     load_document(ctx, json);
   } catch (const std::exception& e) {  // bad_alloc, or a policy factory that threw
     ctx.errors.add("", std::string("internal error: ") + e.what());

@@ -2,6 +2,7 @@
 #include "apigw/gateway.hpp"
 
 #include <algorithm>
+#include <set>
 #include <mutex>
 #include <thread>
 
@@ -36,6 +37,7 @@ struct Gateway::Impl {
   upstream::UpstreamRegistry upstreams;  // health and budgets, kept across reloads
   std::mutex reload_mu;                  // one reload at a time
   GatewayBuilder::State current_config;  // what the current snapshot was built from
+  std::set<std::string, std::less<>> disabled_routes;  // kill switches, applied over every config
   std::atomic<uint64_t> reloads_ok{0};
   std::atomic<uint64_t> reloads_failed{0};
   std::function<void()> on_stopped;
@@ -101,7 +103,7 @@ Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
   impl->current_config = *state_;
   auto gw = std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
   if (!gw->impl_->admin.address.empty()) {
-    auto admin = make_admin_snapshot(*gw);
+    auto admin = make_admin_snapshot(*gw, gw->impl_->admin);
     if (!admin) return admin.status();
     gw->impl_->admin_source = std::make_shared<SnapshotSource>(std::move(admin.value()));
   }
@@ -224,7 +226,17 @@ Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
   if (s.admin.address != admin.address) return refuse("changing the admin address needs a restart");
   if (!same_access_log(s.access_log, current_config.access_log))
     return refuse("changing the access log needs a restart");
-  auto snap = Snapshot::compile(builder, next_version.fetch_add(1), &upstreams);
+  // Kill switches outlive the configs they were thrown on.
+  GatewayBuilder switched;
+  const GatewayBuilder* effective = &builder;
+  if (!disabled_routes.empty()) {
+    GatewayBuilder::State copy = s;
+    for (RouteOptions& r : copy.routes)
+      if (disabled_routes.count(r.name)) r.enabled = false;
+    switched = GatewayBuilder::from_state(copy);
+    effective = &switched;
+  }
+  auto snap = Snapshot::compile(*effective, next_version.fetch_add(1), &upstreams);
   if (!snap) {
     reloads_failed.fetch_add(1);
     return snap.status();
@@ -243,6 +255,35 @@ Status Gateway::set_upstream_targets(std::string_view name, std::vector<Upstream
   if (it == ups.end()) return Status(Code::kNotFound, "no upstream named \"" + std::string(name) + "\"");
   it->targets = std::move(targets);
   return impl_->reload_locked(GatewayBuilder::from_state(config));
+}
+
+Status Gateway::set_route_enabled(std::string_view route, bool enabled) {
+  std::lock_guard<std::mutex> lock(impl_->reload_mu);
+  const auto& routes = impl_->current_config.routes;
+  if (std::none_of(routes.begin(), routes.end(), [&](const RouteOptions& r) { return r.name == route; }))
+    return Status(Code::kNotFound, "no route named \"" + std::string(route) + "\"");
+  auto& off = impl_->disabled_routes;
+  std::set<std::string, std::less<>> before = off;
+  if (enabled) {
+    if (auto it = off.find(route); it != off.end()) off.erase(it);
+  } else {
+    off.emplace(route);
+  }
+  Status st = impl_->reload_locked(GatewayBuilder::from_state(impl_->current_config));
+  if (!st) off = std::move(before);
+  return st;
+}
+
+GatewayBuilder Gateway::running_config() const {
+  std::lock_guard<std::mutex> lock(impl_->reload_mu);
+  return GatewayBuilder::from_state(impl_->current_config);
+}
+
+uint64_t Gateway::config_version() const noexcept { return impl_->source->load()->version; }
+
+std::vector<std::string> Gateway::disabled_routes() const {
+  std::lock_guard<std::mutex> lock(impl_->reload_mu);
+  return {impl_->disabled_routes.begin(), impl_->disabled_routes.end()};
 }
 
 void Gateway::reopen_access_log() noexcept {
@@ -271,9 +312,11 @@ GatewayStats gateway_stats(const Gateway& gw) {
   for (const auto& shard : i.metrics) shard->collect(s.requests);
   int64_t now = i.source->load()->clock->monotonic_ns();  // the clock health times are on
   for (const auto& [name, shared] : i.upstreams.all()) {
-    GatewayStats::Upstream u{name, shared->targets, {}, {}};
+    GatewayStats::Upstream u{name, shared->targets, {}, {}, {}, {}};
     for (size_t t = 0; t < shared->targets.size(); ++t) {
       u.healthy.push_back(shared->health->available(t, now));
+      u.passing_checks.push_back(shared->health->healthy(t));
+      u.ejected.push_back(shared->health->ejected(t, now));
       u.ejections.push_back(shared->health->ejections(t));
     }
     s.upstreams.push_back(std::move(u));

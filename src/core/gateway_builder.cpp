@@ -29,6 +29,11 @@ GatewayBuilder& GatewayBuilder::listener(ListenerOptions options) {
   state_->listeners.push_back(std::move(options));
   return *this;
 }
+GatewayBuilder& GatewayBuilder::config_document(std::string json, std::string base_dir) {
+  state_->document = std::move(json);
+  state_->document_dir = std::move(base_dir);
+  return *this;
+}
 GatewayBuilder& GatewayBuilder::access_log(AccessLogOptions options) {
   state_->access_log = std::move(options);
   return *this;

@@ -1,0 +1,162 @@
+"""The admin API of SPEC.md section 3 on the binary: token auth, the running
+config (redacted, version, checksum), PUT /config and /config/validate,
+GET /upstreams and the route kill switch. Real clients (urllib, http.client)."""
+
+import http.client
+import json
+import re
+import unittest
+
+from harness import HOST, Gateway, base_config
+from test_proxy import _Origin, dead_address
+
+TOKEN = "s3cret-admin-token"
+
+
+def call(port, method, path, body=None, token=TOKEN):
+    conn = http.client.HTTPConnection(HOST, port, timeout=5)
+    headers = {"authorization": "Bearer " + token} if token else {}
+    data = json.dumps(body).encode() if isinstance(body, (dict, list)) else body
+    conn.request(method, path, body=data, headers=headers)
+    r = conn.getresponse()
+    payload = r.read()
+    conn.close()
+    return r, payload
+
+
+def public_get(port, path):
+    r, body = call(port, "GET", path, token=None)
+    return r.status, body
+
+
+def config_for(origin, dead, hello_body="hi\n"):
+    config = base_config(
+        upstreams=[{"name": "pool", "targets": [{"address": origin}, {"address": dead}]}],
+        routes=[{"name": "hello", "match": {"path": "/hello"}, "respond": {"status": 200, "body": hello_body}},
+                {"name": "api", "match": {"path_prefix": "/api"}, "upstream": "pool"}])
+    config["admin"]["token"] = TOKEN
+    return config
+
+
+class AdminApiTest(unittest.TestCase):
+    def setUp(self):
+        self.origin = _Origin("o")
+        self.dead = dead_address()
+        self.gw = Gateway(config_for(self.origin.address, self.dead), expect=["public", "admin"])
+        self.gw.start()
+        self.admin = self.gw.admin_port
+
+    def tearDown(self):
+        self.gw.close()
+        self.origin.stop()
+
+    def test_control_calls_need_the_token_probes_do_not(self):
+        for method, path, body in [("GET", "/config", None), ("PUT", "/config", {}),
+                                   ("POST", "/config/validate", {}), ("GET", "/upstreams", None),
+                                   ("POST", "/routes/hello/disable", None)]:
+            for token in (None, "wrong", TOKEN[:-1]):
+                r, payload = call(self.admin, method, path, body, token=token)
+                self.assertEqual(r.status, 401, (method, path, token, payload))
+                self.assertIn("Bearer", r.getheader("www-authenticate") or "")
+                self.assertEqual(json.loads(payload)["error"]["code"], "unauthorized")
+        for path in ("/healthz", "/readyz", "/metrics"):
+            self.assertEqual(public_get(self.admin, path)[0], 200, path)
+        self.assertEqual(public_get(self.gw.port, "/hello")[0], 200)  # the 401s disabled nothing
+
+    def test_get_config_is_redacted_with_version_and_checksum(self):
+        r, payload = call(self.admin, "GET", "/config")
+        self.assertEqual(r.status, 200)
+        self.assertNotIn(TOKEN.encode(), payload)
+        doc = json.loads(payload)
+        self.assertEqual(doc["config"]["admin"]["token"], "[redacted]")
+        self.assertEqual(doc["config"]["routes"][0]["name"], "hello")
+        self.assertRegex(doc["checksum"], r"^[0-9a-f]{16}$")
+        self.assertGreaterEqual(doc["version"], 1)
+        metrics = public_get(self.admin, "/metrics")[1].decode()
+        self.assertIn('apigw_config_info{version="%d",checksum="%s"} 1' % (doc["version"], doc["checksum"]), metrics)
+
+    def test_bad_put_is_refused_with_pointers_and_the_old_config_keeps_serving(self):
+        before = json.loads(call(self.admin, "GET", "/config")[1])
+        bad = config_for(self.origin.address, self.dead)
+        bad["routes"][1]["upstream"] = "poll"
+        bad["listenres"] = []
+        r, payload = call(self.admin, "PUT", "/config", bad)
+        self.assertEqual(r.status, 400, payload)
+        pointers = {e["pointer"] for e in json.loads(payload)["errors"]}
+        self.assertIn("/routes/1/upstream", pointers)
+        self.assertIn("/listenres", pointers)
+        self.assertEqual(public_get(self.gw.port, "/hello"), (200, b"hi\n"))
+        self.assertEqual(json.loads(call(self.admin, "GET", "/config")[1])["version"], before["version"])
+        metrics = public_get(self.admin, "/metrics")[1].decode()
+        self.assertRegex(metrics, r'apigw_config_reloads_total\{result="error"\} [1-9]')
+
+    def test_validate_only_does_not_apply(self):
+        new = config_for(self.origin.address, self.dead, hello_body="validated\n")
+        r, payload = call(self.admin, "POST", "/config/validate", new)
+        self.assertEqual((r.status, json.loads(payload)), (200, {"valid": True}))
+        self.assertEqual(public_get(self.gw.port, "/hello"), (200, b"hi\n"))
+        r, payload = call(self.admin, "POST", "/config/validate", b"{not json")
+        self.assertEqual(r.status, 400)
+        self.assertTrue(json.loads(payload)["errors"])
+
+    def test_put_applies_atomically(self):
+        before = json.loads(call(self.admin, "GET", "/config")[1])
+        new = config_for(self.origin.address, self.dead, hello_body="hello v2\n")
+        r, payload = call(self.admin, "PUT", "/config", new)
+        self.assertEqual(r.status, 200, payload)
+        after = json.loads(payload)
+        self.assertGreater(after["version"], before["version"])
+        self.assertNotEqual(after["checksum"], before["checksum"])
+        self.assertEqual(public_get(self.gw.port, "/hello"), (200, b"hello v2\n"))
+        shown = json.loads(call(self.admin, "GET", "/config")[1])
+        self.assertEqual((shown["version"], shown["checksum"]), (after["version"], after["checksum"]))
+        self.assertEqual(shown["config"]["routes"][0]["respond"]["body"], "hello v2\n")
+
+    def test_upstreams_lists_targets_with_health(self):
+        for _ in range(4):  # tries on the dead target eject it passively
+            public_get(self.gw.port, "/api/x")
+        r, payload = call(self.admin, "GET", "/upstreams")
+        self.assertEqual(r.status, 200)
+        (pool,) = json.loads(payload)["upstreams"]
+        self.assertEqual(pool["name"], "pool")
+        by_address = {t["address"]: t for t in pool["targets"]}
+        self.assertEqual(set(by_address), {self.origin.address, self.dead})
+        live = by_address[self.origin.address]
+        self.assertEqual((live["available"], live["ejected"], live["ejections"]), (True, False, 0))
+        self.assertEqual(set(live), {"address", "available", "passing_checks", "ejected", "ejections"})
+
+    def test_kill_switch_survives_a_reload_until_enabled(self):
+        r, payload = call(self.admin, "POST", "/routes/hello/disable")
+        self.assertEqual((r.status, json.loads(payload)), (200, {"route": "hello", "enabled": False}))
+        conn = http.client.HTTPConnection(HOST, self.gw.port, timeout=5)
+        conn.request("GET", "/hello")
+        res = conn.getresponse()
+        self.assertEqual((res.status, res.getheader("retry-after")), (503, "30"))
+        self.assertEqual(json.loads(res.read())["error"]["code"], "route_disabled")
+        self.assertEqual(public_get(self.gw.port, "/api/x")[0], 200)  # other routes serve on
+        # A new config does not silently re-enable it.
+        call(self.admin, "PUT", "/config", config_for(self.origin.address, self.dead, hello_body="v3\n"))
+        self.assertEqual(public_get(self.gw.port, "/hello")[0], 503)
+        self.assertEqual(json.loads(call(self.admin, "GET", "/config")[1])["disabled_routes"], ["hello"])
+        self.assertEqual(call(self.admin, "POST", "/routes/hello/enable")[0].status, 200)
+        self.assertEqual(public_get(self.gw.port, "/hello"), (200, b"v3\n"))
+        r, payload = call(self.admin, "POST", "/routes/nope/disable")
+        self.assertEqual(r.status, 404)
+        self.assertIn("nope", json.loads(payload)["errors"][0]["message"])
+
+
+class AdminWithoutTokenTest(unittest.TestCase):
+    def test_loopback_admin_without_a_token_needs_no_auth(self):
+        origin = _Origin("o")
+        try:
+            with Gateway(base_config(routes=[{"name": "hello", "match": {"path": "/hello"},
+                                             "respond": {"status": 200, "body": "hi\n"}}])) as gw:
+                r, payload = call(gw.admin_port, "GET", "/config", token=None)
+                self.assertEqual(r.status, 200)
+                self.assertEqual(json.loads(payload)["config"]["routes"][0]["name"], "hello")
+        finally:
+            origin.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
