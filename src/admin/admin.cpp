@@ -120,6 +120,12 @@ std::string metrics_text(const Gateway& gw) {
     out += "apigw_access_log_lines_total{result=\"written\"} " + std::to_string(s.access_log->written) + "\n";
     out += "apigw_access_log_lines_total{result=\"dropped\"} " + std::to_string(s.access_log->dropped) + "\n";
   }
+  if (s.trace_spans) {
+    header(out, "apigw_trace_spans_total", "Spans exported to the collector, or dropped (queue full, collector down).",
+           "counter");
+    out += "apigw_trace_spans_total{result=\"exported\"} " + std::to_string(s.trace_spans->exported) + "\n";
+    out += "apigw_trace_spans_total{result=\"dropped\"} " + std::to_string(s.trace_spans->dropped) + "\n";
+  }
   header(out, "apigw_config_reloads_total", "Config reloads, by result.", "counter");
   out += "apigw_config_reloads_total{result=\"ok\"} " + std::to_string(s.reloads_ok) + "\n";
   out += "apigw_config_reloads_total{result=\"error\"} " + std::to_string(s.reloads_failed) + "\n";

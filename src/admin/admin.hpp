@@ -34,6 +34,11 @@ struct GatewayStats {
     uint64_t dropped = 0;
   };
   std::optional<AccessLog> access_log;  // none when not configured
+  struct TraceSpans {
+    uint64_t exported = 0;
+    uint64_t dropped = 0;
+  };
+  std::optional<TraceSpans> trace_spans;  // none without tracing
 };
 GatewayStats gateway_stats(const Gateway& gw);
 

@@ -22,6 +22,7 @@ struct GatewayBuilder::State {
   std::vector<RouteOptions> routes;
   std::shared_ptr<const Clock> clock;
   std::optional<AccessLogOptions> access_log;
+  std::optional<TracingOptions> tracing;
   std::string document;      // the JSON loaded, "" when built through the C++ API
   std::string document_dir;  // where its relative *_file paths resolve
 };

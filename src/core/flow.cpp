@@ -288,6 +288,32 @@ Decision Flow::start_proxy() {
   return Decision::kPause;  // the proxy answers through stream_begins() or proxy_failed()
 }
 
+void Flow::begin_trace(const TracingOptions& options) {
+  trace_.enabled = true;
+  telemetry::TraceParent incoming;
+  if (telemetry::parse_traceparent(request_.headers.get("traceparent"), &incoming)) {
+    trace_.trace_id = incoming.trace_id;
+    trace_.parent_id = incoming.parent_id;
+    trace_.has_parent = true;
+  } else {
+    trace_.trace_id = telemetry::new_trace_id();
+  }
+  // A sampled caller is always followed; new traces by the ratio.
+  trace_.sampled = (trace_.has_parent && incoming.sampled) || telemetry::random_unit() < options.sample_ratio;
+  trace_.span_id = telemetry::new_span_id();
+  if (trace_.sampled) trace_.spans = arena_.make<std::pmr::vector<telemetry::SpanRecord>>(&arena_);
+}
+
+// One policy phase as a span (sampled exchanges only: two clock reads).
+Decision Flow::traced(const Policy& p, Decision (Policy::*phase)(Exchange&) const noexcept, std::string_view name) {
+  const Clock& clock = *snapshot_->clock;
+  int64_t start = clock.monotonic_ns();
+  Decision d = (p.*phase)(*this);
+  trace_.add({telemetry::new_span_id(), trace_.span_id, telemetry::SpanKind::kInternal, p.type(), name, start,
+              clock.monotonic_ns(), 0});
+  return d;
+}
+
 void Flow::run() {
   // A resume while the walk is on the stack (a token used synchronously from
   // inside a phase) must not re-enter it; the outer loop picks it up.
@@ -305,7 +331,8 @@ void Flow::run() {
           continue;
         }
         ran_ = cursor_ + 1;
-        d = policies[cursor_]->on_request(*this);
+        d = trace_.spans ? traced(*policies[cursor_], &Policy::on_request, "on_request")
+                         : policies[cursor_]->on_request(*this);
         break;
       case Stage::kAwaitBody:
         if (!body_done_ && has_body_ && can_stream_body()) {
@@ -326,7 +353,8 @@ void Flow::run() {
           stage_ = Stage::kTarget;
           continue;
         }
-        d = policies[cursor_]->on_request_body(*this);
+        d = trace_.spans ? traced(*policies[cursor_], &Policy::on_request_body, "on_request_body")
+                         : policies[cursor_]->on_request_body(*this);
         break;
       case Stage::kTarget:
         d = run_target();
@@ -342,7 +370,8 @@ void Flow::run() {
           host_.on_flow_answer(*this);
           return;
         }
-        d = policies[cursor_ - 1]->on_response(*this);
+        d = trace_.spans ? traced(*policies[cursor_ - 1], &Policy::on_response, "on_response")
+                         : policies[cursor_ - 1]->on_response(*this);
         break;
       case Stage::kDone:
         running_ = false;

@@ -15,6 +15,7 @@
 #include "core/recycled.hpp"
 #include "core/resume_queue.hpp"
 #include "core/snapshot.hpp"
+#include "telemetry/tracing.hpp"
 
 namespace apigw {
 
@@ -107,6 +108,11 @@ class Flow final : public Exchange, public Recycled<Flow> {
   // The length announced for a streamed answer, -1 when unknown.
   int64_t content_length() const noexcept { return content_length_; }
 
+  // The trace context (ids always when tracing is on; spans when sampled).
+  telemetry::ExchangeTrace& trace() noexcept { return trace_; }
+  const telemetry::ExchangeTrace& trace() const noexcept { return trace_; }
+  // Starts the trace from the request's traceparent (or a new one).
+  void begin_trace(const TracingOptions& options);
   // The proxy of a route to an upstream (null otherwise), for the access log.
   const upstream::ProxyCall* proxy() const noexcept { return proxy_.get(); }
   // The matched route's label id, 0 when no route matched.
@@ -143,6 +149,8 @@ class Flow final : public Exchange, public Recycled<Flow> {
   bool stream_open_ = false;
   int64_t content_length_ = -1;
   upstream::WorkerUpstreams* upstreams_;
+  telemetry::ExchangeTrace trace_;
+  Decision traced(const Policy& p, Decision (Policy::*phase)(Exchange&) const noexcept, std::string_view name);
   std::unique_ptr<upstream::ProxyCall> proxy_;
   // A decision the target reached before run_target() returned (a proxy
   // failing synchronously): taken instead of its kPause.

@@ -25,6 +25,7 @@ struct Gateway::Impl {
   std::vector<std::string> bound;
   // Before the workers: it outlives them, taking their last lines.
   std::unique_ptr<telemetry::AccessLogWriter> access_log;
+  std::unique_ptr<telemetry::TraceExporter> tracer;
   std::vector<std::unique_ptr<Worker>> running;
   std::vector<std::unique_ptr<telemetry::RequestMetrics>> metrics;  // one shard per worker
   std::vector<std::thread> threads;
@@ -49,6 +50,7 @@ struct Gateway::Impl {
     metrics.push_back(std::make_unique<telemetry::RequestMetrics>());
     auto w = std::make_unique<Worker>(source, admin_source, counters, metrics.back().get(), loop);
     if (access_log) w->set_access_log(*access_log);
+    if (tracer) w->set_tracer(*tracer);
     if (metrics.size() == 1) w->run_upstream_checks();  // the first worker probes and resolves for all
     return w;
   }
@@ -89,6 +91,11 @@ Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
     auto log = telemetry::AccessLogWriter::open(*state_->access_log);
     if (!log) return log.status();
     impl->access_log = std::move(log.value());
+  }
+  if (state_->tracing) {
+    auto tracer = telemetry::TraceExporter::open(*state_->tracing);
+    if (!tracer) return tracer.status();
+    impl->tracer = std::move(tracer.value());
   }
   impl->workers = state_->workers;
   impl->listeners = state_->listeners;
@@ -210,6 +217,13 @@ bool same_access_log(const std::optional<AccessLogOptions>& a, const std::option
   if (!a || !b) return !a && !b;
   return a->path == b->path && a->sample_ratio == b->sample_ratio && a->max_queued_bytes == b->max_queued_bytes;
 }
+bool same_tracing(const std::optional<TracingOptions>& a, const std::optional<TracingOptions>& b) {
+  if (!a || !b) return !a && !b;
+  return a->otlp_endpoint == b->otlp_endpoint && a->sample_ratio == b->sample_ratio &&
+         a->service_name == b->service_name && a->max_queued_spans == b->max_queued_spans &&
+         a->batch_spans == b->batch_spans && a->flush_interval_ms == b->flush_interval_ms &&
+         a->export_timeout_ms == b->export_timeout_ms;
+}
 }  // namespace
 
 Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
@@ -226,6 +240,7 @@ Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
   if (s.admin.address != admin.address) return refuse("changing the admin address needs a restart");
   if (!same_access_log(s.access_log, current_config.access_log))
     return refuse("changing the access log needs a restart");
+  if (!same_tracing(s.tracing, current_config.tracing)) return refuse("changing tracing needs a restart");
   // Kill switches outlive the configs they were thrown on.
   GatewayBuilder switched;
   const GatewayBuilder* effective = &builder;
@@ -304,8 +319,9 @@ bool Gateway::draining() const noexcept { return impl_->draining.load(); }
 GatewayStats gateway_stats(const Gateway& gw) {
   const Gateway::Impl& i = const_cast<Gateway&>(gw).impl();
   GatewayStats s{i.counters.connections.load(), i.counters.active_requests.load(), i.reloads_ok.load(),
-                 i.reloads_failed.load(), i.source->load()->version, {}, {}, {}};
+                 i.reloads_failed.load(), i.source->load()->version, {}, {}, {}, {}};
   if (i.access_log) s.access_log = {i.access_log->written_lines(), i.access_log->dropped_lines()};
+  if (i.tracer) s.trace_spans = {i.tracer->exported_spans(), i.tracer->dropped_spans()};
   for (size_t k = 0; k < i.counters.listener_names.size(); ++k)
     s.listener_connections.emplace_back(i.counters.listener_names[k], i.counters.listener_connections[k].load());
   // The shards only grow while the gateway starts; a scrape comes later.

@@ -34,6 +34,10 @@ GatewayBuilder& GatewayBuilder::config_document(std::string json, std::string ba
   state_->document_dir = std::move(base_dir);
   return *this;
 }
+GatewayBuilder& GatewayBuilder::tracing(TracingOptions options) {
+  state_->tracing = std::move(options);
+  return *this;
+}
 GatewayBuilder& GatewayBuilder::access_log(AccessLogOptions options) {
   state_->access_log = std::move(options);
   return *this;

@@ -36,6 +36,11 @@ void Worker::set_access_log(telemetry::AccessLogWriter& writer) {
   context_.access_log = access_log_.get();
 }
 
+void Worker::set_tracer(telemetry::TraceExporter& exporter) {
+  traces_ = std::make_unique<telemetry::TraceBuffer>(exporter);
+  context_.traces = traces_.get();
+}
+
 Worker::~Worker() {
   if (owns_loop_) {
     // Close whatever is left (a worker that never ran) and let the closes finish.
@@ -108,6 +113,7 @@ void Worker::on_check(uv_check_t* c) {
   w->queue_->settle_deferred();
   // Once per loop turn, not per request: the lines of this turn go to the writer.
   if (w->access_log_) w->access_log_->flush();
+  if (w->traces_) w->traces_->flush();
 }
 
 void Worker::drain_queue() { queue_->apply_pushed(); }
@@ -175,6 +181,7 @@ void Worker::maybe_finish() {
   if (handles_open_ > 3) return;  // listeners still closing
   finished_ = true;
   if (access_log_) access_log_->flush();
+  if (traces_) traces_->flush();
   context_.upstreams = nullptr;
   health_checker_.reset();
   resolver_.reset();

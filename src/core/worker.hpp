@@ -16,6 +16,7 @@
 
 #include "core/worker_context.hpp"
 #include "telemetry/access_log.hpp"
+#include "telemetry/tracing.hpp"
 #include "upstream/health_checker.hpp"
 #include "upstream/target_resolver.hpp"
 #include "upstream/worker_upstreams.hpp"
@@ -57,6 +58,8 @@ class Worker {
   void run_upstream_checks();
   // Requests on this worker are written to `writer` (before listen()).
   void set_access_log(telemetry::AccessLogWriter& writer);
+  // Sampled exchanges on this worker export their spans to `exporter`.
+  void set_tracer(telemetry::TraceExporter& exporter);
 
   // TcpConnection bookkeeping (loop thread).
   void add(TcpConnection* c) { connections_.insert(c); }
@@ -99,6 +102,7 @@ class Worker {
   std::unique_ptr<char[]> read_buffer_;
   std::unique_ptr<upstream::WorkerUpstreams> upstreams_;
   std::unique_ptr<telemetry::AccessLogBuffer> access_log_;
+  std::unique_ptr<telemetry::TraceBuffer> traces_;
   std::unique_ptr<upstream::HealthChecker> health_checker_;
   std::unique_ptr<upstream::TargetResolver> resolver_;
   std::atomic<bool> stop_requested_{false};

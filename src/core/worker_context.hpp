@@ -16,6 +16,7 @@
 namespace apigw {
 namespace telemetry {
 class AccessLogBuffer;
+class TraceBuffer;
 }
 namespace upstream {
 class WorkerUpstreams;
@@ -54,6 +55,7 @@ class WorkerContext {
   std::atomic<uint64_t>* active_requests;
   telemetry::RequestMetrics* metrics = nullptr;  // null: not counted (the admin listener)
   telemetry::AccessLogBuffer* access_log = nullptr;  // null: no access log
+  telemetry::TraceBuffer* traces = nullptr;          // null: tracing off
   upstream::WorkerUpstreams* upstreams = nullptr;  // null: no upstream routes (in memory)
 
  private:

@@ -33,6 +33,7 @@ Request& ServerConnection::on_message_begin() {
 void ServerConnection::on_head_complete() {
   head_done_ = true;
   set_timer(Timer::kNone);
+  if (worker_.traces) flow_->begin_trace(worker_.traces->options());
   flow_->start(parser_.has_body());
 }
 
@@ -184,7 +185,19 @@ void ServerConnection::finish_answer(Flow& flow) {
     worker_.metrics->record(flow.metric_id(), telemetry::method_class(flow.request().method),
                             flow.response().status, duration_ns);
   if (worker_.access_log) log_access(&flow, flow.response().status, duration_ns, {});
+  if (worker_.traces && flow.trace().sampled) export_trace(flow, duration_ns);
   flow.log();
+}
+
+void ServerConnection::export_trace(Flow& flow, int64_t duration_ns) {
+  const telemetry::ExchangeTrace& t = flow.trace();
+  const Clock& clock = *flow.snapshot().clock;
+  int64_t end = flow.start_ns() + duration_ns;
+  std::string_view name = flow.route().name.empty() ? std::string_view("unrouted") : flow.route().name;
+  telemetry::SpanRecord request{t.span_id, t.parent_id, telemetry::SpanKind::kServer, name, {},
+                                flow.start_ns(), end, flow.response().status};
+  worker_.traces->add_exchange(t, request, flow.request().method, flow.route().name,
+                               clock.wall_ns() - clock.monotonic_ns());
 }
 
 // Bytes of one answer, counted for the access log.
@@ -204,6 +217,11 @@ void ServerConnection::log_access(const Flow* flow, int status, int64_t duration
   r.duration_ms = static_cast<double>(duration_ns) / 1e6;
   r.client_ip = transport_.peer_ip();
   r.error = error;
+  char trace_id[32];
+  if (flow && flow->trace().enabled) {
+    telemetry::append_hex(trace_id, flow->trace().trace_id.data(), flow->trace().trace_id.size());
+    r.trace_id = {trace_id, sizeof trace_id};
+  }
   if (flow) {
     const Request& req = flow->request();
     r.request_id = flow->request_id();

@@ -56,6 +56,7 @@ class ServerConnection final : public RequestSink, public FlowHost {
   void finish_answer(Flow& flow);
   void send(const std::string_view* bufs, size_t count);
   void log_access(const Flow* flow, int status, int64_t duration_ns, std::string_view error);
+  void export_trace(Flow& flow, int64_t duration_ns);
 
   void process(const char* data, size_t len);
   void continue_pending();

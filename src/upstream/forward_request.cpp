@@ -61,7 +61,8 @@ std::string_view rewritten_path(Exchange& ex, const RewriteOptions& rw) {
   return ex.arena().dup(out);
 }
 
-void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOptions& rw, bool streamed_body) {
+void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOptions& rw, bool streamed_body,
+                          std::string_view traceparent) {
   const Request& r = ex.request();
   std::string_view connection = r.headers.get("connection");
   out += r.method;
@@ -88,8 +89,10 @@ void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOpti
       via = h.value;
       continue;
     }
+    if (!traceparent.empty() && iequals(h.name, "traceparent")) continue;
     append_field(out, h.name, h.value);
   }
+  if (!traceparent.empty()) append_field(out, "traceparent", traceparent);
   out += "x-forwarded-for: ";
   if (!forwarded_for.empty()) {
     out += forwarded_for;

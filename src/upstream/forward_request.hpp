@@ -25,7 +25,8 @@ std::string_view rewritten_path(Exchange& ex, const RewriteOptions& rewrite);
 
 // `streamed_body`: the body follows later, framed as the client framed it
 // (its Content-Length, or chunked); otherwise it is the buffered one.
+// `traceparent` (tracing on): sent instead of the client's.
 void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOptions& rewrite,
-                          bool streamed_body = false);
+                          bool streamed_body = false, std::string_view traceparent = {});
 
 }  // namespace apigw::upstream

@@ -102,6 +102,7 @@ void ProxyCall::next_try() {
   tried_[static_cast<size_t>(target_)] = 1;
   ++tries_;
   try_start_ns_ = now;
+  if (flow_.trace().enabled) try_span_ = telemetry::new_span_id();
   if (first_try_ns_ < 0) first_try_ns_ = now;
   entry_->balancer->on_start(static_cast<uint32_t>(target_));
   waiting_on_ = entry_->pools[static_cast<size_t>(target_)].get();
@@ -124,7 +125,14 @@ void ProxyCall::on_pool_failure(int uv_error) {
 void ProxyCall::send() {
   std::pmr::string head(&flow_.arena());
   head.reserve(512);
-  append_upstream_head(head, flow_, rewrite_, streams_body_);
+  // The origin's parent span is this try's.
+  char traceparent[telemetry::kTraceparentSize];
+  std::string_view propagated;
+  if (const telemetry::ExchangeTrace& t = flow_.trace(); t.enabled) {
+    telemetry::format_traceparent(traceparent, t.trace_id, t.sampled ? try_span_ : t.span_id, t.sampled);
+    propagated = {traceparent, sizeof traceparent};
+  }
+  append_upstream_head(head, flow_, rewrite_, streams_body_, propagated);
   parser_.reset_for_next();
   parser_.expect(flow_.request().method);
   suppress_body_ = false;
@@ -189,7 +197,7 @@ void ProxyCall::on_head(int status, uint8_t, HeaderMap& headers) {
   int64_t now = flow_.snapshot().clock->monotonic_ns();
   head_ns_ = now;
   bool failed = status == 502 || status == 503 || status == 504;
-  count_try(status >= 500 ? telemetry::TryOutcome::kErrorStatus : telemetry::TryOutcome::kAnswered);
+  count_try(status >= 500 ? telemetry::TryOutcome::kErrorStatus : telemetry::TryOutcome::kAnswered, status);
   auto target = static_cast<size_t>(target_);
   if (failed) upstream_->shared->health->record_failure(target, now);
   else upstream_->shared->health->record_success(target);
@@ -294,9 +302,13 @@ void ProxyCall::on_complete() {
   flow_.stream_end();
 }
 
-void ProxyCall::count_try(telemetry::TryOutcome outcome) {
+void ProxyCall::count_try(telemetry::TryOutcome outcome, int status) {
   if (workers_.metrics && target_ >= 0)
     workers_.metrics->record_try(upstream_->metric_id, static_cast<uint32_t>(target_), outcome);
+  telemetry::ExchangeTrace& trace = flow_.trace();
+  if (trace.spans && target_ >= 0)
+    trace.add({try_span_, trace.span_id, telemetry::SpanKind::kClient, upstream_->options.name, target_name(),
+               try_start_ns_, flow_.snapshot().clock->monotonic_ns(), status});
 }
 
 void ProxyCall::release_retry_slot() {

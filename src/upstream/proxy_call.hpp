@@ -19,6 +19,7 @@
 
 #include "apigw/status.hpp"
 #include "core/recycled.hpp"
+#include "telemetry/trace_context.hpp"
 #include "http/response_parser.hpp"
 #include "upstream/compiled_upstream.hpp"
 #include "upstream/target_pool.hpp"
@@ -80,7 +81,7 @@ class ProxyCall final : public PoolWaiter,
   // `retry_decided`: a retry slot is already held for this failure (a listed status).
   void try_failed(Failure failure, int status = 0, bool retry_decided = false);
   void release_retry_slot();
-  void count_try(telemetry::TryOutcome outcome);
+  void count_try(telemetry::TryOutcome outcome, int status = 0);
   bool may_retry(Failure failure, int status) const;
   void give_back_connection(bool reusable);
   void fail_request(Failure failure, int status);
@@ -109,6 +110,7 @@ class ProxyCall final : public PoolWaiter,
   uint32_t retry_after_ms_ = 0;   // the origin's Retry-After for the next try
   int64_t first_try_ns_ = -1;     // retries stay within one response_ms of it
   int64_t head_ns_ = -1;          // the answer's head arrived (the try that counts)
+  telemetry::SpanId try_span_{};  // the current try's span (tracing on)
   bool done_ = false;
   bool counted_ = false;
   bool tunnel_ = false;  // 101 Switching Protocols: bytes flow both ways untouched
