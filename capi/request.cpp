@@ -72,6 +72,20 @@ APIGW_EXTERN int32_t apigw_request_header_at(const apigw_request* req, size_t in
   return APIGW_OK;
 }
 
+APIGW_EXTERN size_t apigw_request_param_count(const apigw_request* req) {
+  return req ? req->ex->params().size() : 0;
+}
+
+APIGW_EXTERN int32_t apigw_request_param_at(const apigw_request* req, size_t index, apigw_str* name,
+                                            apigw_str* value) {
+  if (!req || !name || !value) return APIGW_E_INVALID;
+  const auto& params = req->ex->params();
+  if (index >= params.size()) return APIGW_E_NOT_FOUND;
+  *name = borrowed(params[index].name);
+  *value = borrowed(params[index].value);
+  return APIGW_OK;
+}
+
 APIGW_EXTERN int32_t apigw_request_set_header(apigw_request* req, const char* name, const char* value) {
   if (!req || !apigw::capi::valid_name(name) || !value) return APIGW_E_INVALID;
   return apigw::capi::guarded(nullptr, 0, [&] {

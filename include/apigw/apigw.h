@@ -283,6 +283,11 @@ APIGW_EXTERN size_t apigw_request_header_count(const apigw_request *req);
 APIGW_EXTERN int32_t apigw_request_header_at(const apigw_request *req, size_t index, apigw_str *name,
                                              apigw_str *value);
 
+/* Every path parameter of the matched route in order: index 0 .. count-1. */
+APIGW_EXTERN size_t apigw_request_param_count(const apigw_request *req);
+APIGW_EXTERN int32_t apigw_request_param_at(const apigw_request *req, size_t index, apigw_str *name,
+                                            apigw_str *value);
+
 /* Request phases only: change what the rest of the chain and the upstream see.
  * OWNERSHIP: name, value and id are copied. */
 APIGW_EXTERN int32_t apigw_request_set_header(apigw_request *req, const char *name, const char *value);

@@ -54,6 +54,9 @@ static int32_t on_inspect(void *user, const apigw_request *req, apigw_response *
     if (name.len == 7 && strncmp(name.ptr, "X-Thing", 7) == 0) seen_thing = 1;
   }
   if (apigw_request_header_at(req, n, &name, &value) != APIGW_E_NOT_FOUND) return APIGW_E_INTERNAL;
+  if (apigw_request_param_count(req) != 1 || apigw_request_param_at(req, 0, &name, &value) != APIGW_OK ||
+      name.len != 2 || memcmp(name.ptr, "id", 2) != 0 || apigw_request_param_at(req, 1, &name, &value) != APIGW_E_NOT_FOUND)
+    return APIGW_E_INTERNAL;
   snprintf(out, sizeof out, "%.*s\n%.*s\n%.*s\n%.*s\n%.*s\n%.*s\n%d\n%s\n%s\n", (int)m.len, m.ptr, (int)p.len, p.ptr,
            (int)q.len, q.ptr, (int)id.len, id.ptr, (int)h.len, h.ptr, (int)b.len, b.ptr, seen_thing,
            apigw_request_header(req, "x-absent").ptr == NULL ? "absent" : "present",
