@@ -8,7 +8,8 @@ packages=(
   libhiredis-dev doctest-dev
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3 curl)                               # system tests' clients
+  packages+=(python3 python3-pip curl)                   # system tests' clients, pip install test
+  packages+=(golang-go)                                  # the Go binding's tests
 fi
 missing=()
 for p in "${packages[@]}"; do
