@@ -143,23 +143,22 @@ APIGW_EXTERN int32_t apigw_gateway_reload_json(apigw_gateway* gw, const char* js
 
 APIGW_EXTERN void apigw_gateway_stop(apigw_gateway* gw, int64_t drain_ms) {
   if (!gw) return;
-  apigw::Gateway* g = nullptr;
-  {
-    std::lock_guard<std::mutex> lock(gw->mu);
-    gw->stopped = true;
-    g = gw->running.get();
-  }
-  if (g) g->stop(drain_ms);  // noexcept in effect: joins threads, never throws past here
+  guarded(nullptr, 0, [&] {
+    apigw::Gateway* g = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(gw->mu);
+      gw->stopped = true;
+      g = gw->running.get();
+    }
+    if (g) g->stop(drain_ms);
+    return APIGW_OK;
+  });
 }
 
 APIGW_EXTERN void apigw_gateway_free(apigw_gateway* gw) {
   if (!gw) return;
-  try {
-    apigw_gateway_stop(gw, 0);
-    delete gw;
-  } catch (...) {
-    // Nothing unwinds into the host; a failing destructor leaks instead.
-  }
+  apigw_gateway_stop(gw, 0);
+  delete gw;  // destructors never throw
 }
 
 APIGW_EXTERN int32_t apigw_gateway_address(apigw_gateway* gw, size_t index, char* buf, size_t buflen) {
@@ -179,8 +178,13 @@ APIGW_EXTERN int32_t apigw_gateway_address(apigw_gateway* gw, size_t index, char
 
 APIGW_EXTERN uint64_t apigw_gateway_active_requests(apigw_gateway* gw) {
   if (!gw) return 0;
-  std::lock_guard<std::mutex> lock(gw->mu);
-  return gw->running ? gw->running->active_requests() : 0;
+  uint64_t n = 0;
+  guarded(nullptr, 0, [&] {
+    std::lock_guard<std::mutex> lock(gw->mu);
+    n = gw->running ? gw->running->active_requests() : 0;
+    return APIGW_OK;
+  });
+  return n;
 }
 
 }  // extern "C"
