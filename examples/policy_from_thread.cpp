@@ -77,6 +77,12 @@ class AskLookupPolicy : public apigw::PassThroughPolicy {
 };
 
 int main(int argc, char** argv) {
+  // Blocked before any thread starts (the lookup's too), so that only sigwait sees them.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   Lookup lookup;  // outlives the gateway (declared first, destroyed last)
   auto gw = apigw::GatewayBuilder()
                 .listener({.name = "public", .address = argc > 1 ? argv[1] : "127.0.0.1:8080"})
@@ -88,11 +94,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", gw.status().to_string().c_str());
     return 1;
   }
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   if (apigw::Status st = gw.value()->start(); !st) {
     std::fprintf(stderr, "%s\n", st.to_string().c_str());
     return 2;

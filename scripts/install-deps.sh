@@ -10,6 +10,7 @@ packages=(
 if [ "${1:-}" = "--test" ]; then
   packages+=(python3 python3-pip curl)                   # system tests' clients, pip install test
   packages+=(golang-go)                                  # the Go binding's tests
+  packages+=(abigail-tools)                              # abidiff: the C ABI against its recorded dump
 fi
 missing=()
 for p in "${packages[@]}"; do

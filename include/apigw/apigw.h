@@ -176,7 +176,9 @@ APIGW_EXTERN int32_t apigw_gateway_add_policy(apigw_gateway *gw, const char *nam
 APIGW_EXTERN int32_t apigw_gateway_start(apigw_gateway *gw, char *err, size_t errlen);
 
 /* Binds and serves on the calling thread; returns after apigw_gateway_stop
- * (called from another thread or from a callback). */
+ * (called from another thread or from a callback). A stop from another
+ * thread counts once the gateway serves (apigw_gateway_address succeeds);
+ * one that comes earlier may be missed. */
 APIGW_EXTERN int32_t apigw_gateway_run(apigw_gateway *gw, char *err, size_t errlen);
 
 /* Binds and serves on `loop`, which the host owns and runs. To finish: call
