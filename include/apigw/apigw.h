@@ -59,7 +59,7 @@ APIGW_EXTERN const char *apigw_version(void);
 typedef int32_t apigw_status;
 
 #define APIGW_OK 0
-#define APIGW_E_INVALID (-1)   /* a bad argument: NULL, empty name, bad UTF-8 length ... */
+#define APIGW_E_INVALID (-1)   /* a bad argument: NULL, an empty name, a status out of range ... */
 #define APIGW_E_CONFIG (-2)    /* the configuration does not validate */
 #define APIGW_E_STATE (-3)     /* not allowed now: already running, already stopped ... */
 #define APIGW_E_IO (-4)        /* cannot listen: address in use, permission ... */
