@@ -50,7 +50,9 @@ class Arena final : public std::pmr::memory_resource {
     return this == &other;
   }
 
-  static constexpr size_t kInline = 2048;
+  // Enough for a typical request with a few policies (head, ids, headers
+  // added, the upstream head) without a heap block.
+  static constexpr size_t kInline = 4096;
   alignas(std::max_align_t) unsigned char inline_[kInline];
   unsigned char* cur_ = inline_;
   unsigned char* end_ = inline_ + kInline;

@@ -67,6 +67,15 @@ struct RouteMatch {
   std::vector<std::pair<std::string, std::string>> headers;  // exact value matches
 };
 
+// The access log: one JSON line per request (README lists the fields),
+// written by a background thread. Lines the writer cannot take in time are
+// dropped and counted; a request is never delayed by the log.
+struct AccessLogOptions {
+  std::string path = "-";                  // a file (appended to), or "-": standard output
+  double sample_ratio = 1.0;               // share of requests logged, 0..1
+  uint64_t max_queued_bytes = 8u << 20;    // lines waiting for the writer; beyond: dropped
+};
+
 struct StaticResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -108,6 +117,7 @@ class GatewayBuilder {
   GatewayBuilder& upstream(UpstreamOptions options);
   GatewayBuilder& route(RouteOptions options);
   GatewayBuilder& clock(std::shared_ptr<const Clock> clock);
+  GatewayBuilder& access_log(AccessLogOptions options);
 
   // Checks everything; never aborts. The builder may be reused afterwards.
   Result<std::unique_ptr<Gateway>> build() const;
@@ -156,6 +166,9 @@ class Gateway {
   // health and warm connections. A host runs its own discovery (DNS SRV, a
   // registry, Kubernetes endpoints) and pushes what it finds here.
   Status set_upstream_targets(std::string_view name, std::vector<UpstreamTarget> targets);
+
+  // Opens the access log file again (after it was rotated away); any thread.
+  void reopen_access_log() noexcept;
 
   // For front ends that refuse a new config before it reaches reload() (a
   // config file that does not parse): counts it as a failed reload.

@@ -12,7 +12,13 @@
 
 namespace apigw {
 
-bool iequals(std::string_view a, std::string_view b) noexcept;
+// ASCII case-insensitive equality of two equally long byte strings.
+bool iequals_bytes(const char* a, const char* b, size_t n) noexcept;
+
+// Case-insensitive equality of header names; unequal lengths answer at once.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  return a.size() == b.size() && iequals_bytes(a.data(), b.data(), a.size());
+}
 
 struct Header {
   std::string_view name;

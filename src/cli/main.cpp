@@ -165,6 +165,9 @@ int cmd_run(const Args& a) {
       if (a.workers > 0) next.builder.workers(static_cast<uint32_t>(a.workers));
       apigw::Status st = gw.value()->reload(next.builder);
       log(st ? Level::kInfo : Level::kError, st ? "config reloaded" : "reload refused: " + std::string(st.message()));
+    } else if (sig == SIGUSR1) {
+      gw.value()->reopen_access_log();  // after logrotate moved the file away
+      log(Level::kInfo, "access log reopened");
     } else if (sig == SIGTERM || sig == SIGINT) {
       log(Level::kInfo, "draining");
       gw.value()->stop();

@@ -60,7 +60,7 @@ void load_document(LoadContext& ctx, std::string_view json) {
   o.unsupported("consumers", "consumers come with the api_key and jwt policies");
   o.unsupported("redis", "Redis is not in this build");
   o.unsupported("config_source", "reading the config from Redis is not in this build");
-  o.unsupported("telemetry", "access logs and tracing are not in this build");
+  if (auto v = o.get("telemetry")) load_telemetry(ctx, *v, "/telemetry");
   o.finish();
 }
 

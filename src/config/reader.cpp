@@ -67,6 +67,14 @@ std::optional<bool> as_bool(Errors& errors, Element value, const std::string& po
   return b;
 }
 
+namespace {
+std::string format_number(double d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", d);
+  return buf;
+}
+}  // namespace
+
 std::optional<uint64_t> as_uint(Errors& errors, Element value, const std::string& pointer,
                                 uint64_t min, uint64_t max) {
   auto range = [&](const std::string& got) {
@@ -174,6 +182,21 @@ std::optional<bool> ObjectReader::boolean(std::string_view key) {
 std::optional<uint64_t> ObjectReader::uint(std::string_view key, uint64_t min, uint64_t max) {
   auto v = get(key);
   return v ? as_uint(errors_, *v, child(key), min, max) : std::nullopt;
+}
+
+std::optional<double> ObjectReader::number(std::string_view key, double min, double max) {
+  auto v = get(key);
+  if (!v) return std::nullopt;
+  double d = 0;  // simdjson converts integers too
+  if (v->get(d) != simdjson::SUCCESS) {
+    errors_.add(child(key), "expected number");
+    return std::nullopt;
+  }
+  if (!(d >= min && d <= max)) {  // NaN fails too
+    errors_.add(child(key), "must be " + format_number(min) + ".." + format_number(max) + " (got " + format_number(d) + ")");
+    return std::nullopt;
+  }
+  return d;
 }
 
 std::optional<std::vector<std::string>> ObjectReader::strings(std::string_view key) {

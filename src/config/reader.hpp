@@ -75,6 +75,7 @@ class ObjectReader {
   std::optional<std::string> string(std::string_view key);
   std::optional<bool> boolean(std::string_view key);
   std::optional<uint64_t> uint(std::string_view key, uint64_t min, uint64_t max);
+  std::optional<double> number(std::string_view key, double min, double max);
   std::optional<std::vector<std::string>> strings(std::string_view key);
   std::optional<StringPairs> string_map(std::string_view key);
 

@@ -110,6 +110,12 @@ std::string metrics_text(const Gateway& gw) {
     out += "apigw_connections_active{listener=" + label(name) + "} " + std::to_string(n) + "\n";
   header(out, "apigw_requests_active", "Requests in flight.", "gauge");
   out += "apigw_requests_active " + std::to_string(s.active_requests) + "\n";
+  if (s.access_log) {
+    header(out, "apigw_access_log_lines_total", "Access log lines, written or dropped (the writer fell behind).",
+           "counter");
+    out += "apigw_access_log_lines_total{result=\"written\"} " + std::to_string(s.access_log->written) + "\n";
+    out += "apigw_access_log_lines_total{result=\"dropped\"} " + std::to_string(s.access_log->dropped) + "\n";
+  }
   header(out, "apigw_config_reloads_total", "Config reloads, by result.", "counter");
   out += "apigw_config_reloads_total{result=\"ok\"} " + std::to_string(s.reloads_ok) + "\n";
   out += "apigw_config_reloads_total{result=\"error\"} " + std::to_string(s.reloads_failed) + "\n";

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 
 #include "apigw/gateway.hpp"
 #include "core/snapshot.hpp"
@@ -25,6 +26,11 @@ struct GatewayStats {
     std::vector<uint64_t> ejections;
   };
   std::vector<Upstream> upstreams;
+  struct AccessLog {
+    uint64_t written = 0;
+    uint64_t dropped = 0;
+  };
+  std::optional<AccessLog> access_log;  // none when not configured
 };
 GatewayStats gateway_stats(const Gateway& gw);
 

@@ -1,7 +1,6 @@
 #include "apigw/arena.hpp"
 
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 
 namespace apigw {
@@ -13,7 +12,7 @@ Arena::~Arena() { reset(); }
 void Arena::reset() noexcept {
   while (blocks_) {
     Block* next = blocks_->next;
-    std::free(blocks_);
+    ::operator delete(blocks_);
     blocks_ = next;
   }
   cur_ = inline_;
@@ -37,8 +36,7 @@ void* Arena::do_allocate(size_t bytes, size_t align) {
   size_t want = bytes + align + sizeof(Block);
   size_t size = last * 2 > want ? last * 2 : want;
   if (used_ + bytes > cap_) throw std::bad_alloc();
-  auto* block = static_cast<Block*>(std::malloc(size));
-  if (!block) throw std::bad_alloc();
+  auto* block = static_cast<Block*>(::operator new(size));
   block->next = blocks_;
   block->size = size;
   blocks_ = block;

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct GatewayBuilder::State {
   std::vector<UpstreamOptions> upstreams;
   std::vector<RouteOptions> routes;
   std::shared_ptr<const Clock> clock;
+  std::optional<AccessLogOptions> access_log;
 };
 
 }  // namespace apigw

@@ -7,7 +7,4 @@ namespace apigw {
 
 Decision echo_handler(Exchange& ex);
 
-// Appends `s` to `out` as a JSON string literal (quotes included).
-void append_json_string(std::pmr::string& out, std::string_view s);
-
 }  // namespace apigw

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "core/echo_handler.hpp"
+#include "core/json_text.hpp"
 
 namespace apigw {
 

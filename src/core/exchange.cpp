@@ -31,9 +31,10 @@ Decision Exchange::fail(Status status) {
   return Decision::kFail;
 }
 
-ResumeToken Exchange::pause() { return ResumeToken(anchor_); }
+// Every Exchange is a Flow (the constructor is protected; Flow is final).
+ResumeToken Exchange::pause() { return ResumeToken(static_cast<Flow*>(this)->anchor()); }
 
-ResponseStream Exchange::stream() { return ResponseStream(anchor_); }
+ResponseStream Exchange::stream() { return ResponseStream(static_cast<Flow*>(this)->anchor()); }
 
 // ResumeToken
 

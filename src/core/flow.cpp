@@ -26,7 +26,6 @@ Flow::Flow(FlowHost& host, std::shared_ptr<const Snapshot> snapshot,
       queue_(std::move(queue)),
       upstreams_(upstreams) {
   start_ns_ = now_ns;
-  anchor_ = std::make_shared<detail::ExchangeAnchor>(this, queue_);
 }
 
 Flow::~Flow() {
@@ -174,8 +173,14 @@ void Flow::proxy_failed(Status status) {
   if (handle(d)) run();
 }
 
+const std::shared_ptr<detail::ExchangeAnchor>& Flow::anchor() {
+  if (!anchor_)
+    anchor_ = std::allocate_shared<detail::ExchangeAnchor>(RecyclingAllocator<detail::ExchangeAnchor>(), this, queue_);
+  return anchor_;
+}
+
 void Flow::request_settle() {
-  queue_->defer({detail::ResumeAction::Kind::kSettle, anchor_, {}, {}});
+  queue_->defer({detail::ResumeAction::Kind::kSettle, anchor(), {}, {}});
 }
 
 bool Flow::tunnel_in(std::string_view data) { return proxy_ ? proxy_->tunnel_in(data) : true; }

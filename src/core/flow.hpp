@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "apigw/exchange.hpp"
+#include "core/recycled.hpp"
 #include "core/resume_queue.hpp"
 #include "core/snapshot.hpp"
 
@@ -48,7 +49,7 @@ class FlowHost {
   virtual void on_flow_abort(Flow& flow) = 0;
 };
 
-class Flow final : public Exchange {
+class Flow final : public Exchange, public Recycled<Flow> {
  public:
   // `upstreams` null: routes to upstreams answer 502 (the in-memory transport).
   Flow(FlowHost& host, std::shared_ptr<const Snapshot> snapshot,
@@ -94,6 +95,9 @@ class Flow final : public Exchange {
   bool streams_body() const noexcept { return stream_body_; }
   // Returns false while the upstream lags (stop reading the client).
   bool request_body_data(std::string_view data);
+  // The link from tokens and streams to this flow, made on first use: most
+  // exchanges never pause.
+  const std::shared_ptr<detail::ExchangeAnchor>& anchor();
   // Asks the worker to call the host's on_flow_settled() on a fresh stack:
   // for answers that finish inside callbacks which must not see the flow die.
   void request_settle();
@@ -103,6 +107,8 @@ class Flow final : public Exchange {
   // The length announced for a streamed answer, -1 when unknown.
   int64_t content_length() const noexcept { return content_length_; }
 
+  // The proxy of a route to an upstream (null otherwise), for the access log.
+  const upstream::ProxyCall* proxy() const noexcept { return proxy_.get(); }
   // The matched route's label id, 0 when no route matched.
   uint32_t metric_id() const noexcept { return route_ ? route_->metric_id : 0; }
 

@@ -22,6 +22,8 @@ struct Gateway::Impl {
   std::vector<std::vector<int>> fds;  // [worker][listener]
   std::vector<int> admin_fds;
   std::vector<std::string> bound;
+  // Before the workers: it outlives them, taking their last lines.
+  std::unique_ptr<telemetry::AccessLogWriter> access_log;
   std::vector<std::unique_ptr<Worker>> running;
   std::vector<std::unique_ptr<telemetry::RequestMetrics>> metrics;  // one shard per worker
   std::vector<std::thread> threads;
@@ -44,6 +46,7 @@ struct Gateway::Impl {
   std::unique_ptr<Worker> make_worker(uv_loop_t* loop) {
     metrics.push_back(std::make_unique<telemetry::RequestMetrics>());
     auto w = std::make_unique<Worker>(source, admin_source, counters, metrics.back().get(), loop);
+    if (access_log) w->set_access_log(*access_log);
     if (metrics.size() == 1) w->run_upstream_checks();  // the first worker probes and resolves for all
     return w;
   }
@@ -79,6 +82,11 @@ Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
   if (!snap) return snap.status();
   if (!state_->admin.address.empty()) {
     if (Status st = validate_admin(state_->admin); !st) return st;
+  }
+  if (state_->access_log) {
+    auto log = telemetry::AccessLogWriter::open(*state_->access_log);
+    if (!log) return log.status();
+    impl->access_log = std::move(log.value());
   }
   impl->workers = state_->workers;
   impl->listeners = state_->listeners;
@@ -195,6 +203,13 @@ Status Gateway::reload(const GatewayBuilder& builder) {
   return impl_->reload_locked(builder);
 }
 
+namespace {
+bool same_access_log(const std::optional<AccessLogOptions>& a, const std::optional<AccessLogOptions>& b) {
+  if (!a || !b) return !a && !b;
+  return a->path == b->path && a->sample_ratio == b->sample_ratio && a->max_queued_bytes == b->max_queued_bytes;
+}
+}  // namespace
+
 Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
   const GatewayBuilder::State& s = builder.state();
   auto refuse = [this](std::string why) {
@@ -207,6 +222,8 @@ Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
     if (s.listeners[i].address != listeners[i].address)
       return refuse("changing listener addresses needs a restart");
   if (s.admin.address != admin.address) return refuse("changing the admin address needs a restart");
+  if (!same_access_log(s.access_log, current_config.access_log))
+    return refuse("changing the access log needs a restart");
   auto snap = Snapshot::compile(builder, next_version.fetch_add(1), &upstreams);
   if (!snap) {
     reloads_failed.fetch_add(1);
@@ -228,6 +245,10 @@ Status Gateway::set_upstream_targets(std::string_view name, std::vector<Upstream
   return impl_->reload_locked(GatewayBuilder::from_state(config));
 }
 
+void Gateway::reopen_access_log() noexcept {
+  if (impl_->access_log) impl_->access_log->reopen();
+}
+
 void Gateway::count_failed_reload() noexcept { impl_->reloads_failed.fetch_add(1); }
 
 std::vector<std::string> Gateway::bound_addresses() const {
@@ -242,7 +263,8 @@ bool Gateway::draining() const noexcept { return impl_->draining.load(); }
 GatewayStats gateway_stats(const Gateway& gw) {
   const Gateway::Impl& i = const_cast<Gateway&>(gw).impl();
   GatewayStats s{i.counters.connections.load(), i.counters.active_requests.load(), i.reloads_ok.load(),
-                 i.reloads_failed.load(), i.source->load()->version, {}, {}};
+                 i.reloads_failed.load(), i.source->load()->version, {}, {}, {}};
+  if (i.access_log) s.access_log = {i.access_log->written_lines(), i.access_log->dropped_lines()};
   for (size_t k = 0; k < i.counters.listener_names.size(); ++k)
     s.listener_connections.emplace_back(i.counters.listener_names[k], i.counters.listener_connections[k].load());
   // The shards only grow while the gateway starts; a scrape comes later.

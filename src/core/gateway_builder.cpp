@@ -29,6 +29,10 @@ GatewayBuilder& GatewayBuilder::listener(ListenerOptions options) {
   state_->listeners.push_back(std::move(options));
   return *this;
 }
+GatewayBuilder& GatewayBuilder::access_log(AccessLogOptions options) {
+  state_->access_log = std::move(options);
+  return *this;
+}
 GatewayBuilder& GatewayBuilder::admin(AdminOptions options) {
   state_->admin = std::move(options);
   return *this;

@@ -1,5 +1,7 @@
 #include "core/resume_queue.hpp"
 
+#include "core/flow.hpp"
+
 namespace apigw::detail {
 
 void ResumeQueue::push(ResumeAction action) {
@@ -10,9 +12,30 @@ void ResumeQueue::push(ResumeAction action) {
   if (wake_) wake_();
 }
 
-std::vector<ResumeAction> ResumeQueue::take() {
-  std::lock_guard<std::mutex> lock(mu_);
-  return std::move(items_);
+void ResumeQueue::apply_pushed() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    applying_.swap(items_);
+  }
+  for (auto& action : applying_) {
+    Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
+    if (!flow) continue;  // the exchange ended meanwhile
+    FlowHost& host = flow->host();
+    flow->apply(std::move(action));
+    host.on_flow_settled();
+  }
+  applying_.clear();
+}
+
+void ResumeQueue::settle_deferred() {
+  while (!deferred_.empty()) {
+    settling_.swap(deferred_);
+    for (auto& action : settling_) {
+      Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
+      if (flow) flow->host().on_flow_settled();
+    }
+    settling_.clear();
+  }
 }
 
 void ResumeQueue::shut() {

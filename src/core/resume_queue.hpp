@@ -52,18 +52,21 @@ class ResumeQueue {
 
   // Any thread. Dropped once the worker has shut the queue.
   void push(ResumeAction action);
-  // Loop thread: takes everything queued so far.
-  std::vector<ResumeAction> take();
+  // Loop thread: applies every action pushed so far to its flow (actions for
+  // exchanges that ended meanwhile are dropped), then lets its host go on.
+  void apply_pushed();
   // Loop thread, on shutdown: later pushes are dropped.
   void shut();
 
   // Loop thread only, no lock and no wake-up: for work the loop itself
-  // queues, taken by the worker after the current I/O callbacks (uv_check).
+  // queues, run by the worker after the current I/O callbacks (uv_check).
   void defer(ResumeAction action) {
     if (!shut_loop_) deferred_.push_back(std::move(action));
   }
-  std::vector<ResumeAction> take_deferred() { return std::move(deferred_); }
   bool has_deferred() const noexcept { return !deferred_.empty(); }
+  // Loop thread: lets the hosts of deferred settles go on, until none is left
+  // (settling may defer more: a pipelined answer finishing).
+  void settle_deferred();
 
  private:
   std::mutex mu_;
@@ -74,6 +77,10 @@ class ResumeQueue {
   // that no cycle outlives the worker.
   std::vector<ResumeAction> deferred_;
   bool shut_loop_ = false;
+  // Loop thread only: the lists are swapped with these and cleared after
+  // use, so both keep their capacity and a steady load allocates nothing.
+  std::vector<ResumeAction> applying_;
+  std::vector<ResumeAction> settling_;
 };
 
 }  // namespace detail

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include "net/tcp_connection.hpp"
+#include "telemetry/access_log.hpp"
 
 namespace apigw {
 
@@ -28,6 +29,11 @@ Worker::Worker(std::shared_ptr<SnapshotSource> source, std::shared_ptr<SnapshotS
   upstreams_ = std::make_unique<upstream::WorkerUpstreams>(loop_, read_buffer_.get(), kReadBufferSize);
   context_.upstreams = upstreams_.get();
   upstreams_->metrics = metrics;
+}
+
+void Worker::set_access_log(telemetry::AccessLogWriter& writer) {
+  access_log_ = std::make_unique<telemetry::AccessLogBuffer>(writer);
+  context_.access_log = access_log_.get();
 }
 
 Worker::~Worker() {
@@ -99,24 +105,12 @@ void Worker::on_async(uv_async_t* a) {
 
 void Worker::on_check(uv_check_t* c) {
   auto* w = static_cast<Worker*>(c->data);
-  // Settling may defer more (a pipelined answer finishing): loop until done.
-  while (w->queue_->has_deferred()) {
-    for (auto& action : w->queue_->take_deferred()) {
-      Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
-      if (flow) flow->host().on_flow_settled();
-    }
-  }
+  w->queue_->settle_deferred();
+  // Once per loop turn, not per request: the lines of this turn go to the writer.
+  if (w->access_log_) w->access_log_->flush();
 }
 
-void Worker::drain_queue() {
-  for (auto& action : queue_->take()) {
-    Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
-    if (!flow) continue;  // the exchange ended meanwhile
-    FlowHost& host = flow->host();
-    flow->apply(std::move(action));
-    host.on_flow_settled();
-  }
-}
+void Worker::drain_queue() { queue_->apply_pushed(); }
 
 // Public listeners close at once; the admin listener stays up (and /readyz
 // answers 503) until the last public connection is gone.
@@ -180,6 +174,7 @@ void Worker::maybe_finish() {
   if (!connections_.empty() || !listeners_.empty()) return;
   if (handles_open_ > 3) return;  // listeners still closing
   finished_ = true;
+  if (access_log_) access_log_->flush();
   context_.upstreams = nullptr;
   health_checker_.reset();
   resolver_.reset();

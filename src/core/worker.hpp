@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/worker_context.hpp"
+#include "telemetry/access_log.hpp"
 #include "upstream/health_checker.hpp"
 #include "upstream/target_resolver.hpp"
 #include "upstream/worker_upstreams.hpp"
@@ -54,6 +55,8 @@ class Worker {
   // This worker runs the active health checks and host-name re-resolution
   // of every upstream.
   void run_upstream_checks();
+  // Requests on this worker are written to `writer` (before listen()).
+  void set_access_log(telemetry::AccessLogWriter& writer);
 
   // TcpConnection bookkeeping (loop thread).
   void add(TcpConnection* c) { connections_.insert(c); }
@@ -95,6 +98,7 @@ class Worker {
   std::unordered_set<TcpConnection*> connections_;
   std::unique_ptr<char[]> read_buffer_;
   std::unique_ptr<upstream::WorkerUpstreams> upstreams_;
+  std::unique_ptr<telemetry::AccessLogBuffer> access_log_;
   std::unique_ptr<upstream::HealthChecker> health_checker_;
   std::unique_ptr<upstream::TargetResolver> resolver_;
   std::atomic<bool> stop_requested_{false};

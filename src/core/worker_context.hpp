@@ -14,6 +14,9 @@
 #include "telemetry/request_metrics.hpp"
 
 namespace apigw {
+namespace telemetry {
+class AccessLogBuffer;
+}
 namespace upstream {
 class WorkerUpstreams;
 }
@@ -50,6 +53,7 @@ class WorkerContext {
   bool draining = false;
   std::atomic<uint64_t>* active_requests;
   telemetry::RequestMetrics* metrics = nullptr;  // null: not counted (the admin listener)
+  telemetry::AccessLogBuffer* access_log = nullptr;  // null: no access log
   upstream::WorkerUpstreams* upstreams = nullptr;  // null: no upstream routes (in memory)
 
  private:

@@ -26,6 +26,8 @@ class HeadScanner {
   // and including the head's final LF; on kNeedMore, all of them.
   Result scan(const char* data, size_t len, size_t* consumed) noexcept;
 
+  // Head bytes scanned so far (leading empty lines excluded).
+  uint32_t head_bytes() const noexcept { return seen_; }
   // Set on kError: the HTTP status to answer (400 or 431) and why.
   int error_status() const noexcept { return error_status_; }
   std::string_view error_reason() const noexcept { return error_reason_; }

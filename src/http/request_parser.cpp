@@ -223,6 +223,7 @@ size_t RequestParser::feed(const char* data, size_t len, State* state) {
         return off;
       }
       head_end = r == HeadScanner::Result::kHeadEnd;
+      head_bytes_ = scanner_.head_bytes();
     }
     exec_end_ = data + off + chunk;
     if (!chunk_end_.check(data + off, exec_end_)) {

@@ -58,6 +58,8 @@ class RequestParser {
   bool upgrade() const noexcept { return parser_.upgrade != 0; }
   bool has_body() const noexcept;
   bool in_message() const noexcept { return in_message_; }
+  // Bytes of the last message: its head and its body (chunk framing excluded).
+  uint64_t message_bytes() const noexcept { return head_bytes_ + body_bytes_; }
   // Bytes of the current message's head seen so far (0 between messages).
   bool head_started() const noexcept { return in_message_ || !in_head_; }
 
@@ -88,6 +90,7 @@ class RequestParser {
   bool in_message_ = false;
   uint32_t header_count_ = 0;
   uint64_t body_bytes_ = 0;
+  uint64_t head_bytes_ = 0;
   ChunkEndCheck chunk_end_;
   const char* exec_end_ = nullptr;  // end of the input given to llhttp
   int error_status_ = 0;

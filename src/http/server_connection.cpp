@@ -2,6 +2,8 @@
 
 #include "core/error_response.hpp"
 #include "http/response_head.hpp"
+#include "telemetry/access_log.hpp"
+#include "upstream/proxy_call.hpp"
 
 namespace apigw::http {
 
@@ -23,6 +25,7 @@ Request& ServerConnection::on_message_begin() {
   flow_->request().client_ip = transport_.peer_ip();
   worker_.active_requests->fetch_add(1, std::memory_order_relaxed);
   head_done_ = message_done_ = sent_continue_ = false;
+  bytes_out_ = 0;
   set_timer(Timer::kHeader);
   return flow_->request();
 }
@@ -138,7 +141,7 @@ void ServerConnection::on_flow_wants_body(Flow& flow) {
   if (!sent_continue_ && r.version_minor >= 1 && iequals(r.headers.get("expect"), "100-continue")) {
     sent_continue_ = true;
     std::string_view line = "HTTP/1.1 100 Continue\r\n\r\n";
-    transport_.write(&line, 1);
+    send(&line, 1);
   }
 }
 
@@ -176,10 +179,45 @@ void ServerConnection::finish_answer(Flow& flow) {
   // Finished inside someone else's callback (the proxy's): go on parsing
   // from a fresh stack, where the flow may be released.
   if (!in_process_) flow.request_settle();
+  int64_t duration_ns = worker_.now_ns() - flow.start_ns();
   if (worker_.metrics)
     worker_.metrics->record(flow.metric_id(), telemetry::method_class(flow.request().method),
-                            flow.response().status, worker_.now_ns() - flow.start_ns());
+                            flow.response().status, duration_ns);
+  if (worker_.access_log) log_access(&flow, flow.response().status, duration_ns, {});
   flow.log();
+}
+
+// Bytes of one answer, counted for the access log.
+void ServerConnection::send(const std::string_view* bufs, size_t count) {
+  for (size_t i = 0; i < count; ++i) bytes_out_ += bufs[i].size();
+  transport_.write(bufs, count);
+}
+
+void ServerConnection::log_access(const Flow* flow, int status, int64_t duration_ns, std::string_view error) {
+  if (!worker_.access_log->sampled()) return;
+  const Snapshot& snap = flow ? flow->snapshot() : *worker_.snapshot();
+  telemetry::AccessRecord r;
+  r.wall_ns = snap.clock->wall_ns() - duration_ns;
+  r.status = status;
+  r.bytes_in = parser_.message_bytes();
+  r.bytes_out = bytes_out_;
+  r.duration_ms = static_cast<double>(duration_ns) / 1e6;
+  r.client_ip = transport_.peer_ip();
+  r.error = error;
+  if (flow) {
+    const Request& req = flow->request();
+    r.request_id = flow->request_id();
+    r.route = flow->route().name;
+    r.method = req.method;
+    r.path = req.path;
+    r.consumer = flow->consumer();
+    if (r.error.empty() && !flow->failure().is_ok()) r.error = flow->failure().reason();
+    if (const upstream::ProxyCall* proxy = flow->proxy()) {
+      r.upstream_target = proxy->target_name();
+      if (int64_t ns = proxy->upstream_ns(); ns >= 0) r.upstream_ms = static_cast<double>(ns) / 1e6;
+    }
+  }
+  worker_.access_log->add(r);
 }
 
 bool ServerConnection::on_flow_data(Flow&, std::string_view data) {
@@ -199,7 +237,7 @@ bool ServerConnection::on_flow_data(Flow&, std::string_view data) {
   }
   bufs[count++] = data;
   if (chunked_) bufs[count++] = "\r\n";
-  transport_.write(bufs, count);
+  send(bufs, count);
   return !transport_.write_pending();
 }
 
@@ -227,7 +265,7 @@ void ServerConnection::on_flow_end(Flow& flow) {
     last += "\r\n";
     bufs[count++] = last;
   }
-  if (count) transport_.write(bufs, count);
+  if (count) send(bufs, count);
   finish_answer(flow);
 }
 
@@ -259,7 +297,7 @@ void ServerConnection::write_answer(Flow& flow) {
   }
   std::string_view bufs[2] = {out, res.body};
   size_t count = (stream || !body_out_ || res.body.empty()) ? 1 : 2;
-  transport_.write(bufs, count);
+  send(bufs, count);
 }
 
 void ServerConnection::on_flow_interim(Flow& flow, int status, const HeaderMap& headers) {
@@ -277,12 +315,12 @@ void ServerConnection::on_flow_interim(Flow& flow, int status, const HeaderMap& 
   }
   out += "\r\n";
   std::string_view bytes = out;
-  transport_.write(&bytes, 1);
+  send(&bytes, 1);
 }
 
 void ServerConnection::on_flow_flush() {
   if (held_head_.empty() || closing_) return;
-  transport_.write(&held_head_, 1);
+  send(&held_head_, 1);
   held_head_ = {};
 }
 
@@ -322,11 +360,13 @@ void ServerConnection::protocol_error(int status, std::string_view reason) {
     std::pmr::string out(&arena);
     append_response_head(out, res, {false, false, 1, worker_.date_header()});
     std::string_view bufs[2] = {out, res.body};
-    transport_.write(bufs, 2);
+    send(bufs, 2);
+    int64_t duration_ns = flow_ ? worker_.now_ns() - flow_->start_ns() : 0;
     if (worker_.metrics) {
       auto method = flow_ ? telemetry::method_class(flow_->request().method) : telemetry::Method::kOther;
-      worker_.metrics->record(0, method, status, flow_ ? worker_.now_ns() - flow_->start_ns() : 0);
+      worker_.metrics->record(0, method, status, duration_ns);
     }
+    if (worker_.access_log) log_access(flow_.get(), status, duration_ns, st.reason());
   }
   close(/*linger=*/true);
 }

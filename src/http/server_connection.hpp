@@ -54,6 +54,8 @@ class ServerConnection final : public RequestSink, public FlowHost {
   void on_flow_end(Flow& flow) override;
   void on_flow_abort(Flow& flow) override;
   void finish_answer(Flow& flow);
+  void send(const std::string_view* bufs, size_t count);
+  void log_access(const Flow* flow, int status, int64_t duration_ns, std::string_view error);
 
   void process(const char* data, size_t len);
   void continue_pending();
@@ -79,6 +81,7 @@ class ServerConnection final : public RequestSink, public FlowHost {
   std::string_view held_head_;  // a streamed answer's head, in its flow's arena
   bool tunnel_ = false;    // after a 101: bytes pass both ways untouched
   bool chunked_ = false;   // the answer in progress is a stream: chunked encoding
+  uint64_t bytes_out_ = 0;  // of the answer in progress
   bool body_out_ = true;   // the answer in progress may carry body bytes (not HEAD, 204, 304)
 };
 

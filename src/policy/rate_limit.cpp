@@ -3,6 +3,7 @@
 // One TAT per key, updated with compare-and-swap. Keys live in shards; a
 // shard's lock is held only to find or insert a key, never for the decision.
 #include <algorithm>
+#include <charconv>
 #include <atomic>
 #include <cmath>
 #include <memory>
@@ -16,6 +17,17 @@
 
 namespace apigw::policy {
 namespace {
+
+// A number's decimal digits, without a temporary string.
+class Digits {
+ public:
+  explicit Digits(int64_t v) : len_(static_cast<size_t>(std::to_chars(buf_, buf_ + sizeof buf_, v).ptr - buf_)) {}
+  std::string_view view() const { return {buf_, len_}; }
+
+ private:
+  char buf_[24];
+  size_t len_;
+};
 
 struct Outcome {
   bool decided = false;
@@ -57,7 +69,14 @@ class RateLimit final : public Policy {
       : o_(std::move(o)),
         params_{static_cast<int64_t>(o_.window_ms * 1'000'000 / std::max<uint64_t>(o_.limit, 1)),
                 static_cast<int64_t>(o_.limit + o_.burst)},
-        store_(std::make_shared<KeyStore>(o_.max_keys)) {}
+        store_(std::make_shared<KeyStore>(o_.max_keys)) {
+    // The header values that do not change, made once.
+    std::string window = std::to_string((o_.window_ms + 999) / 1000);
+    limit_text_ = std::to_string(o_.limit);
+    policy_text_ = o_.headers == RateLimitOptions::HeadersMode::kIetf
+                       ? "\"" + o_.name + "\";q=" + limit_text_ + ";w=" + window
+                       : limit_text_ + ";w=" + window;
+  }
 
   std::string_view type() const noexcept override { return "rate_limit"; }
 
@@ -91,17 +110,18 @@ class RateLimit final : public Policy {
       return Decision::kContinue;
     }
     HeaderMap& h = ex.response().headers;
-    std::string window = std::to_string((o_.window_ms + 999) / 1000);
-    std::string reset = std::to_string(seconds_up(out.d.reset_ns));
-    std::string remaining = std::to_string(out.d.remaining);
+    Digits reset(seconds_up(out.d.reset_ns));
+    Digits remaining(out.d.remaining);
     if (o_.headers == RateLimitOptions::HeadersMode::kLegacy) {
-      h.set("ratelimit-limit", std::to_string(o_.limit));
-      h.set("ratelimit-remaining", remaining);
-      h.set("ratelimit-reset", reset);
-      h.set("ratelimit-policy", std::to_string(o_.limit) + ";w=" + window);
+      h.set("ratelimit-limit", limit_text_);
+      h.set("ratelimit-remaining", remaining.view());
+      h.set("ratelimit-reset", reset.view());
+      h.set("ratelimit-policy", policy_text_);
     } else {
-      h.set("ratelimit", "\"" + o_.name + "\";r=" + remaining + ";t=" + reset);
-      h.set("ratelimit-policy", "\"" + o_.name + "\";q=" + std::to_string(o_.limit) + ";w=" + window);
+      std::pmr::string v(&ex.arena());
+      v.append("\"").append(o_.name).append("\";r=").append(remaining.view()).append(";t=").append(reset.view());
+      h.set("ratelimit", v);
+      h.set("ratelimit-policy", policy_text_);
     }
     if (!out.d.allowed) add_retry_after(ex, out);
     return Decision::kContinue;
@@ -114,6 +134,8 @@ class RateLimit final : public Policy {
   }
 
   RateLimitOptions o_;
+  std::string limit_text_;
+  std::string policy_text_;
   GcraParams params_;
   std::shared_ptr<KeyStore> store_;
 };

@@ -16,19 +16,8 @@ MemoryWorker::MemoryWorker(std::shared_ptr<const Snapshot> snapshot)
       context_(source_, queue_, &active_) {}
 
 void MemoryWorker::drain() {
-  for (auto& action : queue_->take()) {
-    Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
-    if (!flow) continue;
-    FlowHost& host = flow->host();
-    flow->apply(std::move(action));
-    host.on_flow_settled();
-  }
-  while (queue_->has_deferred()) {
-    for (auto& action : queue_->take_deferred()) {
-      Flow* flow = action.anchor ? action.anchor->flow() : nullptr;
-      if (flow) flow->host().on_flow_settled();
-    }
-  }
+  queue_->apply_pushed();
+  queue_->settle_deferred();
 }
 
 void MemoryWorker::run_connection(std::string_view bytes, MemoryTransport& transport, int64_t wait_ms) {

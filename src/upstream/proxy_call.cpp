@@ -28,8 +28,8 @@ ProxyCall::ProxyCall(Flow& flow, WorkerUpstreams& workers, std::shared_ptr<const
       entry_(workers.get(upstream_)),
       rewrite_(rewrite),
       parser_(*this),
-      tried_(upstream_->addresses.size(), 0),
-      eligible_(upstream_->addresses.size(), 0) {}
+      tried_(upstream_->addresses.size(), 0, &flow.arena()),
+      eligible_(upstream_->addresses.size(), 0, &flow.arena()) {}
 
 ProxyCall::~ProxyCall() {
   if (waiting_on_) waiting_on_->cancel(*this);
@@ -180,9 +180,14 @@ void ProxyCall::on_upstream_data(std::string_view data) {
   }
 }
 
+std::string_view ProxyCall::target_name() const noexcept {
+  return target_ < 0 ? std::string_view() : std::string_view(upstream_->target_names[static_cast<size_t>(target_)]);
+}
+
 void ProxyCall::on_head(int status, uint8_t, HeaderMap& headers) {
   if (conn_) conn_->set_deadline(0);
   int64_t now = flow_.snapshot().clock->monotonic_ns();
+  head_ns_ = now;
   bool failed = status == 502 || status == 503 || status == 504;
   count_try(status >= 500 ? telemetry::TryOutcome::kErrorStatus : telemetry::TryOutcome::kAnswered);
   auto target = static_cast<size_t>(target_);

@@ -14,9 +14,11 @@
 #include <uv.h>
 
 #include <memory>
+#include <memory_resource>
 #include <vector>
 
 #include "apigw/status.hpp"
+#include "core/recycled.hpp"
 #include "http/response_parser.hpp"
 #include "upstream/compiled_upstream.hpp"
 #include "upstream/target_pool.hpp"
@@ -28,7 +30,10 @@ class Flow;
 
 namespace apigw::upstream {
 
-class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::ResponseSink {
+class ProxyCall final : public PoolWaiter,
+                        public UpstreamUser,
+                        public http::ResponseSink,
+                        public Recycled<ProxyCall> {
  public:
   ProxyCall(Flow& flow, WorkerUpstreams& workers, std::shared_ptr<const CompiledUpstream> upstream,
             const RewriteOptions& rewrite);
@@ -37,6 +42,10 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   ProxyCall& operator=(const ProxyCall&) = delete;
 
   void start();
+  // For the access log: the target of the last try ("" before one) and the
+  // time from the first try to the answer's head (-1 before a head came).
+  std::string_view target_name() const noexcept;
+  int64_t upstream_ns() const noexcept { return head_ns_ < 0 ? -1 : head_ns_ - first_try_ns_; }
   // The client has taken what was written: read on from the upstream.
   void on_client_drained();
   // Tunnel (after 101): client bytes for the upstream; false while it lags.
@@ -85,8 +94,8 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   std::shared_ptr<WorkerUpstreams::Entry> entry_;
   const RewriteOptions& rewrite_;
   http::ResponseParser parser_;
-  std::vector<uint8_t> tried_;
-  std::vector<uint8_t> eligible_;
+  std::pmr::vector<uint8_t> tried_;     // per target; in the flow's arena
+  std::pmr::vector<uint8_t> eligible_;
   UpstreamConnection* conn_ = nullptr;
   TargetPool* waiting_on_ = nullptr;
   uv_timer_t* backoff_timer_ = nullptr;  // made only when a retry waits
@@ -99,6 +108,7 @@ class ProxyCall final : public PoolWaiter, public UpstreamUser, public http::Res
   int suppressed_status_ = 0;
   uint32_t retry_after_ms_ = 0;   // the origin's Retry-After for the next try
   int64_t first_try_ns_ = -1;     // retries stay within one response_ms of it
+  int64_t head_ns_ = -1;          // the answer's head arrived (the try that counts)
   bool done_ = false;
   bool counted_ = false;
   bool tunnel_ = false;  // 101 Switching Protocols: bytes flow both ways untouched

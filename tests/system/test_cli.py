@@ -66,10 +66,10 @@ class CliTest(unittest.TestCase):
     def test_validate_unsupported_key(self):
         # A section SPEC.md defines whose capability has not landed yet.
         path = self.write("unsupported.json", base_config(
-            telemetry={"access_log": {"path": "-", "format": "json"}}))
+            telemetry={"tracing": {"sample_ratio": 0.5}}))
         r = run_cli(["validate", "--config", path])
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertRegex(r.stdout, r"(?m)^/telemetry: .*not supported yet")
+        self.assertRegex(r.stdout, r"(?m)^/telemetry/tracing: .*not supported yet")
 
     def test_validate_syntax_error(self):
         path = self.write("syntax.json", '{"listeners": [}')

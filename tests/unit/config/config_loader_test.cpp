@@ -280,7 +280,8 @@ TEST_CASE("config: sections that have not landed are refused, not ignored") {
     "listeners": [{"address": "127.0.0.1:0", "tls": {"certificates": []}}],
     "upstreams": [{"name": "users", "targets": [{"address": "127.0.0.1:9001"}],
                    "tls": {"server_name": "users.internal"}}],
-    "consumers": [], "redis": {}, "config_source": {}, "telemetry": {},
+    "consumers": [], "redis": {}, "config_source": {},
+    "telemetry": {"tracing": {"sample_ratio": 0.1}},
     "policies": [{"name": "auth", "type": "jwt", "issuer": "x"},
                  {"name": "rl", "type": "rate_limit", "limit": 1, "window_ms": 1, "store": "redis"}],
     "routes": [{"name": "u", "match": {"path": "/"}, "upstream": "users",
@@ -292,7 +293,7 @@ TEST_CASE("config: sections that have not landed are refused, not ignored") {
   CHECK_ERROR(r, "/consumers", "not supported yet");
   CHECK_ERROR(r, "/redis", "not supported yet");
   CHECK_ERROR(r, "/config_source", "not supported yet");
-  CHECK_ERROR(r, "/telemetry", "not supported yet");
+  CHECK_ERROR(r, "/telemetry/tracing", "not supported yet");
   CHECK_ERROR(r, "/listeners/0/tls", "not supported yet");
   CHECK_ERROR(r, "/policies/0/type", "policy type \"jwt\" is not supported yet");
   CHECK_FALSE(has_error(r, "/policies/0/issuer", ""));  // its options are not judged
