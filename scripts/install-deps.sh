@@ -8,8 +8,10 @@ packages=(
   libhiredis-dev doctest-dev
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3 curl)                               # system tests' clients
+  packages+=(python3 python3-pip curl)                   # system tests' clients, pip install test
   packages+=(wrk)                                        # the benchmark smoke run
+  packages+=(golang-go)                                  # the Go binding's tests
+  packages+=(abigail-tools)                              # abidiff: the C ABI against its recorded dump
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -65,9 +65,10 @@ void load_document(LoadContext& ctx, std::string_view json) {
 }
 
 LoadResult load_impl(std::string_view json, std::string_view base_dir,
-                     const std::vector<std::string>* known_handlers) {
+                     const std::vector<std::string>* known_handlers, bool host_policies = false) {
   LoadResult result;
   LoadContext ctx;
+  ctx.host_policies = host_policies;
   ctx.builder = &result.builder;
   ctx.base_dir = std::string(base_dir);
   ctx.known_handlers = known_handlers;
@@ -99,6 +100,10 @@ LoadResult load(std::string_view json, std::string_view base_dir) { return load_
 
 LoadResult load(std::string_view json, std::string_view base_dir, const std::vector<std::string>& known_handlers) {
   return load_impl(json, base_dir, &known_handlers);
+}
+
+LoadResult load_with_host_policies(std::string_view json, std::string_view base_dir) {
+  return load_impl(json, base_dir, nullptr, true);
 }
 
 LoadResult load_file(const std::string& path) { return load_file_impl(path, nullptr); }

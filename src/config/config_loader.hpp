@@ -36,6 +36,12 @@ LoadResult load(std::string_view json, std::string_view base_dir = ".");
 LoadResult load(std::string_view json, std::string_view base_dir,
                 const std::vector<std::string>& known_handlers);
 
+// For hosts that register policies of their own (the C ABI and the language
+// bindings): as load(json, base_dir), and a route may also name a policy the
+// document does not declare; GatewayBuilder::validate checks it once the
+// host registered its policies.
+LoadResult load_with_host_policies(std::string_view json, std::string_view base_dir = ".");
+
 // Reads and loads a file; a file that cannot be read is one error with pointer "".
 // Relative *_file paths resolve against the file's directory.
 LoadResult load_file(const std::string& path);

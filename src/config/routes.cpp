@@ -111,7 +111,7 @@ void read_route_policies(LoadContext& ctx, Element value, const std::string& poi
     std::string_view ref;
     if (item.get(ref) == simdjson::SUCCESS) {
       std::string name(ref);
-      if (!ctx.policy_names.count(name))
+      if (!ctx.policy_names.count(name) && !ctx.host_policies)
         ctx.errors.add(at, "unknown policy " + quote(name) + did_you_mean(name, ctx.policy_names));
       out->push_back(std::move(name));
     } else if (item.is_object()) {

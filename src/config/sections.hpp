@@ -19,6 +19,8 @@ struct LoadContext {
   // Handlers a route may name besides "echo"; null accepts any name (the
   // builder checks it when the host has registered its handlers).
   const std::vector<std::string>* known_handlers = nullptr;
+  // A route may name a policy the document does not declare (the host registers it).
+  bool host_policies = false;
   // Every name declared in the top-level "policies", built or not, so a
   // broken policy is not also reported as unknown where routes use it.
   std::set<std::string> policy_names;

@@ -436,3 +436,15 @@ TEST_CASE("config: deeply nested garbage is an error, not a crash") {
   CHECK_FALSE(n.ok());
   CHECK_ERROR(n, "/routes/0/match/path", "expected string");
 }
+
+TEST_CASE("config: hosts may name policies they register themselves") {
+  const char* json = R"({"listeners": [{"address": "127.0.0.1:0"}],
+    "routes": [{"name": "a", "match": {"path": "/"}, "handler": "echo", "policies": ["host-auth"]}]})";
+  CHECK_FALSE(apigw::config::load(json).ok());
+  LoadResult r = apigw::config::load_with_host_policies(json);
+  CHECK(r.ok());
+  // Left for the builder: it refuses the route until the host registers the policy.
+  CHECK_FALSE(r.builder.validate().is_ok());
+  r.builder.policy("host-auth", std::make_shared<apigw::PassThroughPolicy>());
+  CHECK(r.builder.validate().is_ok());
+}

@@ -1,0 +1,174 @@
+package apigw_test
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"apigw"
+)
+
+func config(routes string) string {
+	return `{"listeners": [{"name": "public", "address": "127.0.0.1:0"}], "routes": ` + routes + `}`
+}
+
+// serve makes a gateway from routes, lets setup register callbacks, starts it.
+func serve(t *testing.T, routes string, setup func(*apigw.Gateway)) (*apigw.Gateway, string) {
+	t.Helper()
+	gw, err := apigw.New(config(routes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gw.Close)
+	setup(gw)
+	if err := gw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr, err := gw.Addr(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return gw, "http://" + addr
+}
+
+func get(t *testing.T, url string, header map[string]string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, string(body)
+}
+
+func TestHello(t *testing.T) {
+	_, base := serve(t, `[{"name": "h", "match": {"path": "/users/{id}"}, "handler": "hello"}]`, func(gw *apigw.Gateway) {
+		gw.Handle("hello", func(r *apigw.Request) apigw.Response {
+			body := fmt.Sprintf("%s %s %s %s %s", r.Method, r.Path, r.Query, r.Params["id"], r.Header.Get("X-Thing"))
+			return apigw.Response{Status: 201, Header: http.Header{"X-Id": {r.Params["id"]}}, Body: []byte(body)}
+		})
+	})
+	status, header, body := get(t, base+"/users/7?a=1", map[string]string{"x-thing": "yes"})
+	if status != 201 || body != "GET /users/7 a=1 7 yes" || header.Get("X-Id") != "7" {
+		t.Fatalf("got %d %q %v", status, body, header)
+	}
+}
+
+func TestPanicIs500(t *testing.T) {
+	_, base := serve(t, `[{"name": "h", "match": {"path": "/"}, "handler": "boom"}]`, func(gw *apigw.Gateway) {
+		gw.Handle("boom", func(r *apigw.Request) apigw.Response { panic("boom") })
+	})
+	if status, _, _ := get(t, base+"/", nil); status != 500 {
+		t.Fatalf("got %d", status)
+	}
+	if status, _, _ := get(t, base+"/nope", nil); status != 404 {
+		t.Fatalf("still serving? got %d", status)
+	}
+}
+
+func TestConfigErrors(t *testing.T) {
+	_, err := apigw.New(`{"listeners": [{"address": "nowhere"}], "routs": [], "workers": 0}`)
+	var ce *apigw.ConfigError
+	if !errors.As(err, &ce) || len(ce.Errors) != 3 {
+		t.Fatalf("got %v", err)
+	}
+	gw, err := apigw.New(config(`[{"name": "h", "match": {"path": "/"}, "handler": "missing"}]`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gw.Close()
+	if err := gw.Start(); err == nil || !strings.Contains(err.Error(), `unknown handler "missing"`) {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestReload(t *testing.T) {
+	gw, base := serve(t, `[{"name": "a", "match": {"path": "/a"}, "handler": "path"}]`, func(gw *apigw.Gateway) {
+		gw.Handle("path", func(r *apigw.Request) apigw.Response { return apigw.Response{Body: []byte(r.Path)} })
+	})
+	if err := gw.Reload(config(`[{"name": "b", "match": {"path": "/b"}, "handler": "path"}]`)); err != nil {
+		t.Fatal(err)
+	}
+	if status, _, body := get(t, base+"/b", nil); status != 200 || body != "/b" {
+		t.Fatalf("got %d %q", status, body)
+	}
+	if err := gw.Reload(config(`[{"name": "c", "match": {"path": "/c"}, "upstream": "x"}]`)); err == nil {
+		t.Fatal("a bad reload was accepted")
+	}
+	if status, _, _ := get(t, base+"/b", nil); status != 200 {
+		t.Fatalf("got %d", status)
+	}
+	gw.Stop(time.Second)
+}
+
+func TestPolicy(t *testing.T) {
+	routes := `[{"name": "h", "match": {"path": "/"}, "handler": "who", "policies": ["auth"]}]`
+	_, base := serve(t, routes, func(gw *apigw.Gateway) {
+		gw.Handle("who", func(r *apigw.Request) apigw.Response {
+			return apigw.Response{Body: []byte(r.Consumer + " " + r.Header.Get("X-Checked"))}
+		})
+		gw.Policy("auth", func(r *apigw.Request) *apigw.Response {
+			if r.Header.Get("Authorization") != "Bearer good" {
+				return &apigw.Response{Status: 401, Body: []byte("who are you?")}
+			}
+			r.SetConsumer("ada")
+			r.SetHeader("x-checked", "yes")
+			return nil
+		})
+	})
+	if status, _, body := get(t, base+"/", nil); status != 401 || body != "who are you?" {
+		t.Fatalf("got %d %q", status, body)
+	}
+	if status, _, body := get(t, base+"/", map[string]string{"Authorization": "Bearer good"}); status != 200 || body != "ada yes" {
+		t.Fatalf("got %d %q", status, body)
+	}
+}
+
+func TestConcurrentRequests(t *testing.T) {
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	_, base := serve(t, `[{"name": "n", "match": {"path": "/n/{i}"}, "handler": "n"}]`, func(gw *apigw.Gateway) {
+		gw.Handle("n", func(r *apigw.Request) apigw.Response {
+			mu.Lock()
+			seen[r.Params["i"]] = true
+			mu.Unlock()
+			return apigw.Response{Body: []byte(r.Params["i"])}
+		})
+	})
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			resp, err := http.Get(fmt.Sprintf("%s/n/%d", base, i))
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != 200 || string(body) != fmt.Sprint(i) {
+				errs <- fmt.Errorf("request %d: %d %q", i, resp.StatusCode, body)
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if len(seen) != 64 {
+		t.Fatalf("handler saw %d distinct requests", len(seen))
+	}
+}

@@ -1,0 +1,55 @@
+package apigw
+
+/*
+#include "shim.h"
+*/
+import "C"
+
+import (
+	"log"
+	"runtime/cgo"
+)
+
+// callback is what a cgo.Handle given to the library as `user` points at.
+type callback struct {
+	name string
+	fn   interface{} // HandlerFunc or PolicyFunc
+}
+
+//export goHandler
+func goHandler(user C.uintptr_t, req *C.apigw_request, res *C.apigw_response) (status C.int32_t) {
+	cb := cgo.Handle(user).Value().(*callback)
+	// Nothing unwinds into C: a panic becomes a 500.
+	defer func() {
+		if p := recover(); p != nil {
+			log.Printf("apigw: handler %q panicked: %v", cb.name, p)
+			status = C.APIGW_E_INTERNAL
+		}
+	}()
+	answer := cb.fn.(HandlerFunc)(newRequest(req, false))
+	if err := answer.writeTo(res); err != nil {
+		log.Printf("apigw: handler %q: %v", cb.name, err)
+		return C.APIGW_E_INTERNAL
+	}
+	return C.APIGW_OK
+}
+
+//export goPolicy
+func goPolicy(user C.uintptr_t, req *C.apigw_request, res *C.apigw_response) (decision C.int32_t) {
+	cb := cgo.Handle(user).Value().(*callback)
+	defer func() {
+		if p := recover(); p != nil {
+			log.Printf("apigw: policy %q panicked: %v", cb.name, p)
+			decision = C.APIGW_FAIL
+		}
+	}()
+	answer := cb.fn.(PolicyFunc)(newRequest(req, true))
+	if answer == nil {
+		return C.APIGW_CONTINUE
+	}
+	if err := answer.writeTo(res); err != nil {
+		log.Printf("apigw: policy %q: %v", cb.name, err)
+		return C.APIGW_FAIL
+	}
+	return C.APIGW_RESPOND
+}

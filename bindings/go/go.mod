@@ -1,0 +1,3 @@
+module apigw
+
+go 1.19

@@ -1,0 +1,187 @@
+"""apigw for Python: an API gateway in your process, with handlers and
+policies written in Python.
+
+    import apigw
+    g = apigw.Gateway(config)                 # dict or JSON text
+    @g.handler("hello")
+    def hello(req):
+        return 200, {"content-type": "text/plain"}, b"hi"
+    g.start()
+    ...
+    g.stop(); g.close()                       # or: with apigw.Gateway(config) as g: ...
+"""
+import ctypes
+import json
+import logging
+
+from . import _native
+from ._exchange import Headers, Request, Response
+from ._native import lib
+
+__all__ = ["Gateway", "Request", "Response", "Headers", "Error", "ConfigError", "version"]
+
+log = logging.getLogger("apigw")
+
+_ERRBUF = 64 * 1024  # room for every config error
+
+
+class Error(Exception):
+    """A failed call into apigw; .status is the C status code."""
+
+    def __init__(self, status, message):
+        super().__init__(message or lib.apigw_status_str(status).decode())
+        self.status = status
+
+
+class ConfigError(Error):
+    """The config does not validate; .errors lists every error ("POINTER: message")."""
+
+    def __init__(self, status, message):
+        super().__init__(status, message)
+        self.errors = message.splitlines()
+
+
+def version():
+    return lib.apigw_version().decode()
+
+
+def _check(status, err):
+    if status == _native.OK:
+        return
+    message = err.value.decode("utf-8", "replace")
+    raise (ConfigError if status == _native.E_CONFIG else Error)(status, message)
+
+
+def _json_bytes(config):
+    text = config if isinstance(config, (str, bytes)) else json.dumps(config)
+    return text.encode() if isinstance(text, str) else text
+
+
+class Gateway:
+    """A gateway built from a config (dict or JSON text).
+
+    Register handlers and policies, then start() (worker threads of its own)
+    or use it as a context manager. Python callbacks run on the worker threads
+    and hold the GIL only while they run.
+    """
+
+    def __init__(self, config):
+        self._handle = None
+        self._keep = []  # ctypes callbacks and vtables must outlive the gateway
+        data = _json_bytes(config)
+        err = ctypes.create_string_buffer(_ERRBUF)
+        out = ctypes.c_void_p()
+        _check(lib.apigw_gateway_new_from_json(data, len(data), ctypes.byref(out), err, _ERRBUF), err)
+        self._handle = out
+
+    # Registration -----------------------------------------------------------
+
+    def handler(self, name):
+        """Decorator: fn(req) -> Response, (status, headers, body), (status, body) or a body.
+        An exception becomes a 500 (and is logged)."""
+
+        def register(fn):
+            def call(user, req, res):
+                try:
+                    Response.of(fn(Request(req, writable=False))).write_to(res)
+                    return _native.OK
+                except BaseException:  # nothing may unwind into C
+                    log.exception("apigw handler %r failed", name)
+                    return _native.E_INTERNAL
+
+            self._register(lib.apigw_gateway_add_handler, name, _native.HANDLER(call))
+            return fn
+
+        return register
+
+    def policy(self, name):
+        """Decorator: a policy stage run on each request of the routes that list it.
+        fn(req) returns None to go on, or an answer (as a handler's) to answer at
+        once; it may call req.set_header / req.set_consumer. An exception fails
+        the request with a 500 (and is logged)."""
+
+        def register(fn):
+            def on_request(user, req, res):
+                try:
+                    answer = fn(Request(req, writable=True))
+                    if answer is None:
+                        return _native.CONTINUE
+                    Response.of(answer).write_to(res)
+                    return _native.RESPOND
+                except BaseException:
+                    log.exception("apigw policy %r failed", name)
+                    return _native.FAIL
+
+            vtable = _native.PolicyVtable(struct_size=ctypes.sizeof(_native.PolicyVtable),
+                                          on_request=_native.PHASE(on_request))
+            self._register(lib.apigw_gateway_add_policy, name, ctypes.byref(vtable), keep=vtable)
+            return fn
+
+        return register
+
+    def _register(self, add, name, callback, keep=None):
+        err = ctypes.create_string_buffer(_ERRBUF)
+        _check(add(self._live(), name.encode(), callback, None, err, _ERRBUF), err)
+        self._keep.append(keep if keep is not None else callback)
+
+    # Life -------------------------------------------------------------------
+
+    def start(self):
+        """Binds the listeners and serves on worker threads; returns at once."""
+        err = ctypes.create_string_buffer(_ERRBUF)
+        _check(lib.apigw_gateway_start(self._live(), err, _ERRBUF), err)
+        return self
+
+    def reload(self, config):
+        """Swaps in a new config; handlers and policies carry over. Raises
+        ConfigError and keeps the old config serving if it does not validate."""
+        data = _json_bytes(config)
+        err = ctypes.create_string_buffer(_ERRBUF)
+        _check(lib.apigw_gateway_reload_json(self._live(), data, len(data), err, _ERRBUF), err)
+
+    def stop(self, drain_ms=1000):
+        """Stops accepting, lets requests in flight finish for up to drain_ms."""
+        if self._handle:
+            lib.apigw_gateway_stop(self._handle, int(drain_ms))
+
+    def close(self):
+        """Stops at once if needed and frees the gateway."""
+        if self._handle:
+            lib.apigw_gateway_free(self._handle)
+            self._handle = None
+
+    @property
+    def address(self):
+        """"IP:PORT" of the first listener, once started (useful with port 0)."""
+        return self.addresses()[0]
+
+    def addresses(self):
+        out = []
+        buf = ctypes.create_string_buffer(256)
+        while lib.apigw_gateway_address(self._live(), len(out), buf, 256) == _native.OK:
+            out.append(buf.value.decode())
+        return out
+
+    @property
+    def active_requests(self):
+        return lib.apigw_gateway_active_requests(self._live())
+
+    def _live(self):
+        if not self._handle:
+            raise Error(_native.E_STATE, "the gateway was closed")
+        return self._handle
+
+    # `with Gateway(config) as g:` owns the gateway: register, start(), use;
+    # leaving the block stops and frees it.
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        self.close()
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown: the library may be gone already
+            pass

@@ -1,0 +1,161 @@
+"""The Python binding driving a real gateway over HTTP (urllib)."""
+import concurrent.futures
+import json
+import logging
+import unittest
+import urllib.error
+import urllib.request
+
+import apigw
+
+
+def config(routes, policies=None):
+    c = {"listeners": [{"name": "public", "address": "127.0.0.1:0"}], "routes": routes}
+    if policies:
+        c["policies"] = policies
+    return c
+
+
+def route(path, handler, **extra):
+    return dict({"name": path.strip("/").replace("/", "-").replace("{", "").replace("}", "") or "root",
+                 "match": {"path": path}, "handler": handler}, **extra)
+
+
+def get(gw, path, data=None, headers=None, method=None):
+    """(status, headers, body) of a request; error statuses are answers too."""
+    req = urllib.request.Request("http://%s%s" % (gw.address, path), data=data, headers=headers or {}, method=method)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
+class GatewayTest(unittest.TestCase):
+    def serve(self, routes, policies=None):
+        g = apigw.Gateway(config(routes, policies))
+        self.addCleanup(g.close)
+        return g
+
+    def test_hello(self):
+        g = self.serve([route("/hello", "hello")])
+
+        @g.handler("hello")
+        def hello(req):
+            return 200, {"content-type": "text/plain"}, b"hi"
+
+        g.start()
+        status, headers, body = get(g, "/hello")
+        self.assertEqual((status, body), (200, b"hi"))
+        self.assertEqual(headers["content-type"], "text/plain")
+        g.stop()
+
+    def test_request_fields(self):
+        g = self.serve([route("/users/{id}", "inspect")])
+        seen = {}
+
+        @g.handler("inspect")
+        def inspect(req):
+            seen.update(method=req.method, path=req.path, query=req.query, body=req.body, params=req.params,
+                        thing=req.headers["X-THING"], absent=req.headers.get("x-nope"), consumer=req.consumer)
+            return apigw.Response(201, {"x-id": req.params["id"]}, "made")
+
+        g.start()
+        status, headers, body = get(g, "/users/7?a=1", data=b"payload", headers={"x-thing": "yes"})
+        self.assertEqual((status, body, headers["x-id"]), (201, b"made", "7"))
+        self.assertEqual(seen, {"method": "POST", "path": "/users/7", "query": "a=1", "body": b"payload",
+                                "params": {"id": "7"}, "thing": "yes", "absent": None, "consumer": None})
+
+    def test_other_answer_shapes(self):
+        g = self.serve([route("/text", "text"), route("/pair", "pair")])
+        g.handler("text")(lambda req: "just text")
+        g.handler("pair")(lambda req: (202, b"pair"))
+        g.start()
+        self.assertEqual(get(g, "/text")[::2], (200, b"just text"))
+        self.assertEqual(get(g, "/pair")[::2], (202, b"pair"))
+
+    def test_exception_is_500_and_logged(self):
+        g = self.serve([route("/boom", "boom"), route("/odd", "odd")])
+
+        @g.handler("boom")
+        def boom(req):
+            raise ValueError("boom")
+
+        g.handler("odd")(lambda req: object())  # not an answer
+        g.start()
+        with self.assertLogs("apigw", logging.ERROR) as logs:
+            self.assertEqual(get(g, "/boom")[0], 500)
+            self.assertEqual(get(g, "/odd")[0], 500)
+        self.assertIn("ValueError: boom", "\n".join(logs.output))
+        self.assertEqual(get(g, "/nope")[0], 404)  # still serving
+
+    def test_config_errors(self):
+        with self.assertRaises(apigw.ConfigError) as e:
+            apigw.Gateway({"listeners": [{"address": "nowhere"}], "routs": [], "workers": 0})
+        self.assertEqual(len(e.exception.errors), 3, e.exception.errors)
+        self.assertTrue(any(line.startswith("/routs") for line in e.exception.errors))
+        with self.assertRaises(apigw.ConfigError):
+            apigw.Gateway("{not json")
+        g = self.serve([route("/", "missing")])
+        with self.assertRaisesRegex(apigw.ConfigError, 'unknown handler "missing"'):
+            g.start()
+
+    def test_reload(self):
+        g = self.serve([route("/a", "h")])
+        g.handler("h")(lambda req: req.path)
+        g.start()
+        self.assertEqual(get(g, "/a")[::2], (200, b"/a"))
+        g.reload(json.dumps(config([route("/b", "h")])))
+        self.assertEqual(get(g, "/a")[0], 404)
+        self.assertEqual(get(g, "/b")[::2], (200, b"/b"))
+        with self.assertRaises(apigw.ConfigError):
+            g.reload(config([route("/c", "h", upstream="nowhere")]))
+        self.assertEqual(get(g, "/b")[0], 200)
+
+    def test_context_manager(self):
+        with apigw.Gateway(config([route("/", "h")])) as g:
+            g.handler("h")(lambda req: "in a with block")
+            g.start()
+            self.assertEqual(get(g, "/")[::2], (200, b"in a with block"))
+        with self.assertRaises(apigw.Error):
+            g.start()  # closed
+
+    def test_policy(self):
+        g = self.serve([route("/", "whoami", policies=["auth"])])
+        g.handler("whoami")(lambda req: "%s %s" % (req.consumer, req.headers.get("x-checked")))
+
+        @g.policy("auth")
+        def auth(req):
+            if req.headers.get("authorization") != "Bearer good":
+                return 401, {"www-authenticate": "Bearer"}, "who are you?"
+            req.set_consumer("ada")
+            req.set_header("x-checked", "yes")
+            return None
+
+        g.start()
+        status, headers, body = get(g, "/")
+        self.assertEqual((status, body, headers["www-authenticate"]), (401, b"who are you?", "Bearer"))
+        self.assertEqual(get(g, "/", headers={"Authorization": "Bearer good"})[::2], (200, b"ada yes"))
+
+    def test_policy_exception_fails_closed(self):
+        g = self.serve([route("/", "h", policies=["broken"])])
+        g.handler("h")(lambda req: "should not run")
+        g.policy("broken")(lambda req: 1 / 0)
+        g.start()
+        with self.assertLogs("apigw", logging.ERROR):
+            self.assertEqual(get(g, "/")[0], 500)
+
+    def test_concurrent_requests_on_two_workers(self):
+        c = config([route("/n/{i}", "n")])
+        c["workers"] = 2
+        g = apigw.Gateway(c)
+        self.addCleanup(g.close)
+        g.handler("n")(lambda req: req.params["i"])
+        g.start()
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda i: get(g, "/n/%d" % i)[::2], range(64)))
+        self.assertEqual(answers, [(200, str(i).encode()) for i in range(64)])
+
+
+if __name__ == "__main__":
+    unittest.main()
