@@ -55,6 +55,26 @@ std::string seconds(uint64_t ns) {
   return buf;
 }
 
+// One histogram metric with a series per label value (route, upstream or policy names).
+void histograms(std::string& out, const char* name, const char* help, const char* label_name,
+                const std::map<uint32_t, telemetry::MetricsTotals::Latency>& series) {
+  header(out, name, help, "histogram");
+  auto& names = telemetry::RouteNames::instance();
+  for (const auto& [id, l] : series) {
+    std::string key = std::string(label_name) + "=" + label(names.name(id));
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < l.buckets.size(); ++i) {
+      cumulative += l.buckets[i];
+      char le[32];
+      std::snprintf(le, sizeof le, "%g", telemetry::kLatencyBucketsSeconds[i]);
+      out += std::string(name) + "_bucket{" + key + ",le=\"" + le + "\"} " + std::to_string(cumulative) + "\n";
+    }
+    out += std::string(name) + "_bucket{" + key + ",le=\"+Inf\"} " + std::to_string(l.count) + "\n";
+    out += std::string(name) + "_sum{" + key + "} " + seconds(l.sum_ns) + "\n";
+    out += std::string(name) + "_count{" + key + "} " + std::to_string(l.count) + "\n";
+  }
+}
+
 std::string metrics_text(const Gateway& gw) {
   GatewayStats s = gateway_stats(gw);
   auto& names = telemetry::RouteNames::instance();
@@ -66,21 +86,13 @@ std::string metrics_text(const Gateway& gw) {
            label(telemetry::method_name(method)) + ",code=\"" + std::to_string(code) + "\"} " +
            std::to_string(count) + "\n";
   }
-  header(out, "apigw_request_duration_seconds", "Time from the complete request head to the answer.", "histogram");
-  for (const auto& [route, l] : s.requests.latency) {
-    std::string r = label(names.name(route));
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < l.buckets.size(); ++i) {
-      cumulative += l.buckets[i];
-      char le[32];
-      std::snprintf(le, sizeof le, "%g", telemetry::kLatencyBucketsSeconds[i]);
-      out += "apigw_request_duration_seconds_bucket{route=" + r + ",le=\"" + le + "\"} " +
-             std::to_string(cumulative) + "\n";
-    }
-    out += "apigw_request_duration_seconds_bucket{route=" + r + ",le=\"+Inf\"} " + std::to_string(l.count) + "\n";
-    out += "apigw_request_duration_seconds_sum{route=" + r + "} " + seconds(l.sum_ns) + "\n";
-    out += "apigw_request_duration_seconds_count{route=" + r + "} " + std::to_string(l.count) + "\n";
-  }
+  histograms(out, "apigw_request_duration_seconds", "Time from the complete request head to the answer.", "route",
+             s.requests.latency);
+  histograms(out, "apigw_upstream_duration_seconds", "Time from sending a try to the answer's head, by upstream.",
+             "upstream", s.requests.upstream_latency);
+  histograms(out, "apigw_policy_duration_seconds",
+             "Time one policy phase took, by policy (one request in 16 is timed).", "policy",
+             s.requests.policy_latency);
   std::map<std::string, const GatewayStats::Upstream*> by_name;
   for (const auto& u : s.upstreams) by_name[u.name] = &u;
   auto target_name = [&](const std::string& upstream, uint32_t t) -> std::string {

@@ -304,13 +304,18 @@ void Flow::begin_trace(const TracingOptions& options) {
   if (trace_.sampled) trace_.spans = arena_.make<std::pmr::vector<telemetry::SpanRecord>>(&arena_);
 }
 
-// One policy phase as a span (sampled exchanges only: two clock reads).
-Decision Flow::traced(const Policy& p, Decision (Policy::*phase)(Exchange&) const noexcept, std::string_view name) {
+// One policy phase, timed: a span when the exchange is traced, a sample of
+// apigw_policy_duration_seconds when it was picked for timing. Two clock
+// reads, so only for those exchanges.
+Decision Flow::timed(size_t index, Decision (Policy::*phase)(Exchange&) const noexcept, std::string_view name) {
+  const Policy& p = *route_->policies[index];
   const Clock& clock = *snapshot_->clock;
   int64_t start = clock.monotonic_ns();
   Decision d = (p.*phase)(*this);
-  trace_.add({telemetry::new_span_id(), trace_.span_id, telemetry::SpanKind::kInternal, p.type(), name, start,
-              clock.monotonic_ns(), 0});
+  int64_t end = clock.monotonic_ns();
+  if (trace_.spans)
+    trace_.add({telemetry::new_span_id(), trace_.span_id, telemetry::SpanKind::kInternal, p.type(), name, start, end, 0});
+  if (policy_timing_) policy_timing_->record_policy_latency(route_->policy_metric_ids[index], end - start);
   return d;
 }
 
@@ -331,8 +336,7 @@ void Flow::run() {
           continue;
         }
         ran_ = cursor_ + 1;
-        d = trace_.spans ? traced(*policies[cursor_], &Policy::on_request, "on_request")
-                         : policies[cursor_]->on_request(*this);
+        d = timing() ? timed(cursor_, &Policy::on_request, "on_request") : policies[cursor_]->on_request(*this);
         break;
       case Stage::kAwaitBody:
         if (!body_done_ && has_body_ && can_stream_body()) {
@@ -353,8 +357,8 @@ void Flow::run() {
           stage_ = Stage::kTarget;
           continue;
         }
-        d = trace_.spans ? traced(*policies[cursor_], &Policy::on_request_body, "on_request_body")
-                         : policies[cursor_]->on_request_body(*this);
+        d = timing() ? timed(cursor_, &Policy::on_request_body, "on_request_body")
+                     : policies[cursor_]->on_request_body(*this);
         break;
       case Stage::kTarget:
         d = run_target();
@@ -370,8 +374,8 @@ void Flow::run() {
           host_.on_flow_answer(*this);
           return;
         }
-        d = trace_.spans ? traced(*policies[cursor_ - 1], &Policy::on_response, "on_response")
-                         : policies[cursor_ - 1]->on_response(*this);
+        d = timing() ? timed(cursor_ - 1, &Policy::on_response, "on_response")
+                     : policies[cursor_ - 1]->on_response(*this);
         break;
       case Stage::kDone:
         running_ = false;

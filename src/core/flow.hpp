@@ -15,6 +15,7 @@
 #include "core/recycled.hpp"
 #include "core/resume_queue.hpp"
 #include "core/snapshot.hpp"
+#include "telemetry/request_metrics.hpp"
 #include "telemetry/tracing.hpp"
 
 namespace apigw {
@@ -113,6 +114,8 @@ class Flow final : public Exchange, public Recycled<Flow> {
   const telemetry::ExchangeTrace& trace() const noexcept { return trace_; }
   // Starts the trace from the request's traceparent (or a new one).
   void begin_trace(const TracingOptions& options);
+  // Times each policy phase of this exchange into `metrics`.
+  void time_policies(telemetry::RequestMetrics* metrics) noexcept { policy_timing_ = metrics; }
   // The proxy of a route to an upstream (null otherwise), for the access log.
   const upstream::ProxyCall* proxy() const noexcept { return proxy_.get(); }
   // The matched route's label id, 0 when no route matched.
@@ -150,7 +153,9 @@ class Flow final : public Exchange, public Recycled<Flow> {
   int64_t content_length_ = -1;
   upstream::WorkerUpstreams* upstreams_;
   telemetry::ExchangeTrace trace_;
-  Decision traced(const Policy& p, Decision (Policy::*phase)(Exchange&) const noexcept, std::string_view name);
+  telemetry::RequestMetrics* policy_timing_ = nullptr;
+  bool timing() const noexcept { return trace_.spans || policy_timing_; }
+  Decision timed(size_t index, Decision (Policy::*phase)(Exchange&) const noexcept, std::string_view name);
   std::unique_ptr<upstream::ProxyCall> proxy_;
   // A decision the target reached before run_target() returned (a proxy
   // failing synchronously): taken instead of its kPause.

@@ -40,7 +40,10 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& 
 
     CompiledRoute c;
     c.name = r.name;
-    for (const auto& p : r.policies) c.policies.push_back(s.policies.find(p)->second);
+    for (const auto& p : r.policies) {
+      c.policies.push_back(s.policies.find(p)->second);
+      c.policy_metric_ids.push_back(telemetry::RouteNames::instance().intern(p));
+    }
     c.respond = r.respond;
     if (!r.handler.empty()) {
       auto h = s.handlers.find(r.handler);

@@ -19,6 +19,7 @@ namespace apigw {
 struct CompiledRoute {
   std::string name;
   std::vector<PolicyPtr> policies;
+  std::vector<uint32_t> policy_metric_ids;  // the policies' names as label ids, in the same order
   std::optional<StaticResponse> respond;
   Handler handler;  // set when the target is a handler
   std::shared_ptr<const upstream::CompiledUpstream> upstream;  // set when the target is an upstream

@@ -85,7 +85,9 @@ Status Worker::listen(const std::vector<int>& fds, const std::vector<int>& admin
 void Worker::run() { uv_run(loop_, UV_RUN_DEFAULT); }
 
 void Worker::run_upstream_checks() {
-  auto upstreams = [this] { return context_.snapshot()->upstreams; };
+  auto upstreams = [this]() -> const std::vector<std::shared_ptr<const upstream::CompiledUpstream>>& {
+    return context_.snapshot()->upstreams;
+  };
   health_checker_ = std::make_unique<upstream::HealthChecker>(loop_, upstreams);
   resolver_ = std::make_unique<upstream::TargetResolver>(loop_, upstreams);
 }

@@ -56,6 +56,7 @@ class WorkerContext {
   telemetry::RequestMetrics* metrics = nullptr;  // null: not counted (the admin listener)
   telemetry::AccessLogBuffer* access_log = nullptr;  // null: no access log
   telemetry::TraceBuffer* traces = nullptr;          // null: tracing off
+  uint32_t requests_started = 0;                     // picks the requests whose policies are timed
   upstream::WorkerUpstreams* upstreams = nullptr;  // null: no upstream routes (in memory)
 
  private:

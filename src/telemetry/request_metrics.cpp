@@ -87,11 +87,14 @@ void RequestMetrics::record_retry(uint32_t upstream) noexcept {
 
 void RequestMetrics::record(uint32_t route, Method method, int status, int64_t duration_ns) noexcept {
   count((uint64_t{route} << 24) | (uint64_t(method) << 16) | uint64_t(status & 0xffff));
+  observe(route, duration_ns);
+}
 
-  Histogram* h = probe(histograms_, uint64_t{route} * 0x9E3779B1u, [&](Histogram& s) {
-    uint32_t r = s.route_plus1.load(std::memory_order_relaxed);
-    if (r == 0) s.route_plus1.store(route + 1, std::memory_order_release);
-    return r == 0 || r == route + 1;
+void RequestMetrics::observe(uint32_t series, int64_t duration_ns) noexcept {
+  Histogram* h = probe(histograms_, uint64_t{series} * 0x9E3779B1u, [&](Histogram& s) {
+    uint32_t r = s.series_plus1.load(std::memory_order_relaxed);
+    if (r == 0) s.series_plus1.store(series + 1, std::memory_order_release);
+    return r == 0 || r == series + 1;
   });
   if (!h) {
     bump(dropped_);
@@ -122,9 +125,12 @@ void RequestMetrics::collect(MetricsTotals& out) const {
                   static_cast<uint16_t>(k & 0xffff)}] += c.value.load(std::memory_order_relaxed);
   }
   for (const Histogram& h : histograms_) {
-    uint32_t r = h.route_plus1.load(std::memory_order_acquire);
+    uint32_t r = h.series_plus1.load(std::memory_order_acquire);
     if (r == 0) continue;
-    auto& l = out.latency[r - 1];
+    uint32_t series = r - 1, id = series & ~(3u << 30);
+    auto& l = (series & kUpstreamSeries) ? out.upstream_latency[id]
+              : (series & kPolicySeries) ? out.policy_latency[id]
+                                         : out.latency[id];
     for (size_t i = 0; i < h.buckets.size(); ++i) l.buckets[i] += h.buckets[i].load(std::memory_order_relaxed);
     l.count += h.count.load(std::memory_order_relaxed);
     l.sum_ns += h.sum_ns.load(std::memory_order_relaxed);

@@ -53,7 +53,9 @@ struct MetricsTotals {
     uint64_t count = 0;
     uint64_t sum_ns = 0;
   };
-  std::map<uint32_t, Latency> latency;  // by route
+  std::map<uint32_t, Latency> latency;           // by route
+  std::map<uint32_t, Latency> upstream_latency;  // by upstream: try sent -> answer head
+  std::map<uint32_t, Latency> policy_latency;    // by policy name: one phase (sampled requests)
   // (upstream, target index, outcome) -> tries; upstream -> retries
   std::map<std::tuple<uint32_t, uint32_t, TryOutcome>, uint64_t> upstream_tries;
   std::map<uint32_t, uint64_t> upstream_retries;
@@ -70,6 +72,9 @@ class RequestMetrics {
   // Upstream ids are names interned in RouteNames, like routes.
   void record_try(uint32_t upstream, uint32_t target, TryOutcome outcome) noexcept;
   void record_retry(uint32_t upstream) noexcept;
+  // Latency histograms by upstream and by policy (names interned in RouteNames).
+  void record_upstream_latency(uint32_t upstream, int64_t ns) noexcept { observe(kUpstreamSeries | upstream, ns); }
+  void record_policy_latency(uint32_t policy, int64_t ns) noexcept { observe(kPolicySeries | policy, ns); }
   // Any thread: adds this shard into `out`.
   void collect(MetricsTotals& out) const;
 
@@ -79,12 +84,16 @@ class RequestMetrics {
   static constexpr uint64_t kUpstreamKey = 1ull << 62;
   static constexpr uint32_t kRetryTarget = 0xffff;
   void count(uint64_t key) noexcept;
+  // Histogram series: a route id, or an upstream or policy id with its kind bit.
+  static constexpr uint32_t kUpstreamSeries = 1u << 30;
+  static constexpr uint32_t kPolicySeries = 2u << 30;
+  void observe(uint32_t series, int64_t ns) noexcept;
   struct Counter {
     std::atomic<uint64_t> key{0};  // 0 = free; else the key + 1
     std::atomic<uint64_t> value{0};
   };
   struct Histogram {
-    std::atomic<uint32_t> route_plus1{0};
+    std::atomic<uint32_t> series_plus1{0};
     std::array<std::atomic<uint64_t>, kLatencyBucketsSeconds.size()> buckets{};
     std::atomic<uint64_t> count{0};
     std::atomic<uint64_t> sum_ns{0};

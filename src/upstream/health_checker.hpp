@@ -22,7 +22,10 @@ namespace apigw::upstream {
 class HealthChecker {
  public:
   // `current` returns the upstreams of the running snapshot (read on every tick).
-  using UpstreamList = std::function<std::vector<std::shared_ptr<const CompiledUpstream>>()>;
+  // The running upstreams, as a view of the current snapshot's list: a tick
+  // copies nothing (the worker's steady state allocates nothing). The function
+  // must return a reference to a list that outlives the call, not a copy.
+  using UpstreamList = std::function<const std::vector<std::shared_ptr<const CompiledUpstream>>&()>;
 
   HealthChecker(uv_loop_t* loop, UpstreamList current);
   ~HealthChecker();  // closes the timer; probes in flight finish on their own timers

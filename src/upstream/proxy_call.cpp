@@ -198,6 +198,7 @@ void ProxyCall::on_head(int status, uint8_t, HeaderMap& headers) {
   head_ns_ = now;
   bool failed = status == 502 || status == 503 || status == 504;
   count_try(status >= 500 ? telemetry::TryOutcome::kErrorStatus : telemetry::TryOutcome::kAnswered, status);
+  if (workers_.metrics) workers_.metrics->record_upstream_latency(upstream_->metric_id, now - try_start_ns_);
   auto target = static_cast<size_t>(target_);
   if (failed) upstream_->shared->health->record_failure(target, now);
   else upstream_->shared->health->record_success(target);

@@ -19,7 +19,10 @@ namespace apigw::upstream {
 class TargetResolver {
  public:
   static constexpr uint64_t kIntervalMs = 30000;
-  using UpstreamList = std::function<std::vector<std::shared_ptr<const CompiledUpstream>>()>;
+  // The running upstreams, as a view of the current snapshot's list: a tick
+  // copies nothing (the worker's steady state allocates nothing). The function
+  // must return a reference to a list that outlives the call, not a copy.
+  using UpstreamList = std::function<const std::vector<std::shared_ptr<const CompiledUpstream>>&()>;
 
   TargetResolver(uv_loop_t* loop, UpstreamList current, uint64_t interval_ms = kIntervalMs);
   ~TargetResolver();

@@ -51,3 +51,24 @@ TEST_CASE("metrics: shards from several workers add up") {
   CHECK(t.requests[{7, Method::kGet, 404}] == 1);
   CHECK(t.latency[7].count == 3);
 }
+
+TEST_CASE("metrics: upstream and policy latencies are series of their own") {
+  auto m = std::make_unique<apigw::telemetry::RequestMetrics>();
+  auto& names = apigw::telemetry::RouteNames::instance();
+  uint32_t users = names.intern("users"), origin = names.intern("origin"), rid = names.intern("rid");
+  m->record(users, Method::kGet, 200, 2'000'000);
+  m->record_upstream_latency(origin, 700'000);      // 0.7 ms
+  m->record_upstream_latency(origin, 30'000'000);   // 30 ms
+  m->record_policy_latency(rid, 20'000);
+  apigw::telemetry::MetricsTotals t;
+  m->collect(t);
+  CHECK(t.latency.size() == 1);
+  CHECK(t.latency[users].count == 1);
+  REQUIRE(t.upstream_latency.count(origin) == 1);
+  CHECK(t.upstream_latency[origin].count == 2);
+  CHECK(t.upstream_latency[origin].buckets[1] == 1);  // <= 1 ms
+  CHECK(t.upstream_latency[origin].buckets[6] == 1);  // <= 50 ms
+  CHECK(t.upstream_latency[origin].sum_ns == 30'700'000);
+  CHECK(t.policy_latency[rid].count == 1);
+  CHECK(t.policy_latency[rid].buckets[0] == 1);
+}

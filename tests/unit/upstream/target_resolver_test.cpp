@@ -28,7 +28,7 @@ TEST_CASE("resolver: a host-name target's address is refreshed off the loop") {
                                     : ntohs(reinterpret_cast<const sockaddr_in*>(&ss)->sin_port);
   };
   {
-    apigw::upstream::TargetResolver resolver(&loop, [&] { return list; }, 1);
+    apigw::upstream::TargetResolver resolver(&loop, [&]() -> const auto& { return list; }, 1);
     for (int i = 0; i < 500 && port_of(target->get()) != 8080; ++i) uv_run(&loop, UV_RUN_ONCE);
     CHECK(resolver.lookups_started() >= 1);
   }
