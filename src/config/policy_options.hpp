@@ -14,5 +14,7 @@ namespace apigw::config {
 std::optional<policy::RequestIdOptions> read_request_id_options(ObjectReader& o);
 std::optional<policy::HeadersOptions> read_headers_options(ObjectReader& o);
 std::optional<policy::RateLimitOptions> read_rate_limit_options(ObjectReader& o, const std::string& name);
+// access_options.cpp
+std::optional<policy::IpFilterOptions> read_ip_filter_options(ObjectReader& o);
 
 }  // namespace apigw::config

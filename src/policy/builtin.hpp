@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "apigw/policy.hpp"
+#include "policy/cidr.hpp"
 
 namespace apigw::policy {
 
@@ -49,5 +50,15 @@ struct RateLimitOptions {
   size_t max_keys = 100000;  // beyond: the oldest idle keys are forgotten
 };
 PolicyPtr make_rate_limit(RateLimitOptions options);
+
+// ip_filter: deny wins; then, when `allow` is not empty, the client must be
+// in it; else 403. The client is the socket peer, or, when the peer is a
+// trusted proxy, the right-most X-Forwarded-For entry that is not one.
+struct IpFilterOptions {
+  std::vector<Cidr> allow;
+  std::vector<Cidr> deny;
+  std::vector<Cidr> trusted_proxies;
+};
+PolicyPtr make_ip_filter(IpFilterOptions options);
 
 }  // namespace apigw::policy
