@@ -51,6 +51,38 @@ struct RateLimitOptions {
 };
 PolicyPtr make_rate_limit(RateLimitOptions options);
 
+// A client of the gateway, as the "consumers" config section lists them.
+// Authentication policies map a credential to one; acl checks its id and tags.
+struct Consumer {
+  std::string id;
+  std::vector<std::string> tags;
+  std::vector<std::string> api_keys;
+};
+
+// api_key: the key from a header and/or a query parameter must belong to a
+// consumer, who becomes the request's identity; else 401.
+struct ApiKeyOptions {
+  std::string header = "x-api-key";  // lower case; "" = not read from a header
+  std::string query;                 // "" = not read from the query
+  bool hide_credentials = false;     // strip the key before forwarding
+  std::vector<Consumer> consumers;   // ids and keys unique (the config loader checks)
+};
+PolicyPtr make_api_key(ApiKeyOptions options);
+
+// acl: deny wins; then, when any allow entry is given, one must match. A
+// request that fails either way, or has no consumer and no scopes, gets 403.
+struct AclRules {
+  std::vector<std::string> consumers;
+  std::vector<std::string> tags;
+  std::vector<std::string> scopes;
+  bool empty() const { return consumers.empty() && tags.empty() && scopes.empty(); }
+};
+struct AclOptions {
+  AclRules allow;
+  AclRules deny;
+};
+PolicyPtr make_acl(AclOptions options);
+
 // ip_filter: deny wins; then, when `allow` is not empty, the client must be
 // in it; else 403. The client is the socket peer, or, when the peer is a
 // trusted proxy, the right-most X-Forwarded-For entry that is not one.

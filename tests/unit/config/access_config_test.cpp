@@ -43,6 +43,47 @@ const char* const kConsumers = R"([
 
 }  // namespace
 
+TEST_CASE("config: consumer errors carry pointers and never show a key") {
+  ::unsetenv("APIGW_NO_SUCH_KEY");
+  LoadResult r = apigw::config::load(config(R"([
+      {"id": "acme", "api_keys": ["k-1", "k 2", ""], "tags": ["a b"], "tgas": []},
+      {"id": "acme", "api_keys": ["k-1", {"key_env": "APIGW_NO_SUCH_KEY"}, {"kye": "x"}, 5]},
+      {"api_keys": []}, "x"])", "[]", "[]"));
+  CHECK_ERROR(r, "/consumers/0/api_keys/1", "printable ASCII");
+  CHECK_FALSE(has_error(r, "/consumers/0/api_keys/1", "k 2"));
+  CHECK_ERROR(r, "/consumers/0/api_keys/2", "must not be empty");
+  CHECK_ERROR(r, "/consumers/0/tags/0", "tag \"a b\"");
+  CHECK_ERROR(r, "/consumers/0/tgas", "unknown key \"tgas\" (did you mean \"tags\"?)");
+  CHECK_ERROR(r, "/consumers/1/id", "duplicate consumer id \"acme\"");
+  CHECK_ERROR(r, "/consumers/1/api_keys/0", "the same API key as /consumers/0/api_keys/0");
+  CHECK_FALSE(has_error(r, "/consumers/1/api_keys/0", "k-1"));
+  CHECK_ERROR(r, "/consumers/1/api_keys/1/key_env", "\"APIGW_NO_SUCH_KEY\" is not set");
+  CHECK_ERROR(r, "/consumers/1/api_keys/2", "needs one of \"key\", \"key_env\", \"key_file\"");
+  CHECK_ERROR(r, "/consumers/1/api_keys/2/kye", "unknown key \"kye\" (did you mean \"key\"?)");
+  CHECK_ERROR(r, "/consumers/1/api_keys/3", "expected a key string or an object");
+  CHECK_ERROR(r, "/consumers/2", "missing required key \"id\"");
+  CHECK_ERROR(r, "/consumers/3", "expected object");
+}
+
+TEST_CASE("config: api_key and acl option errors") {
+  LoadResult r = apigw::config::load(config(kConsumers, R"([
+      {"name": "k1", "type": "api_key", "header": "bad header", "query": "a&b", "hide_credentials": "yes"},
+      {"name": "a1", "type": "acl", "allow": {"consumers": ["acem"], "tags": ["glod"], "scope": []}},
+      {"name": "a2", "type": "acl"},
+      {"name": "a3", "type": "acl", "deny": {"consumers": "bob"}}])", "[]"));
+  CHECK_ERROR(r, "/policies/0/header", "\"bad header\" is not a valid header name");
+  CHECK_ERROR(r, "/policies/0/query", "expected a query parameter name");
+  CHECK_ERROR(r, "/policies/0/hide_credentials", "expected boolean");
+  CHECK_ERROR(r, "/policies/1/allow/consumers/0", "unknown consumer \"acem\" (did you mean \"acme\"?)");
+  CHECK_ERROR(r, "/policies/1/allow/tags/0", "unknown tag \"glod\" (did you mean \"gold\"?)");
+  CHECK_ERROR(r, "/policies/1/allow/scope", "unknown key \"scope\" (did you mean \"scopes\"?)");
+  CHECK_ERROR(r, "/policies/2", "needs \"allow\" or \"deny\"");
+  CHECK_ERROR(r, "/policies/3/deny/consumers", "expected array of strings");
+
+  LoadResult none = apigw::config::load(config("[]", R"([{"name": "k", "type": "api_key"}])", "[]"));
+  CHECK_ERROR(none, "/policies/0", "no consumer has api_keys");
+}
+
 TEST_CASE("config: ip_filter CIDR errors point at the entry") {
   LoadResult r = apigw::config::load(config("[]", R"([
       {"name": "i1", "type": "ip_filter", "allow": ["10.0.0.1/8", "300.1.1.1", "::/200", 7],

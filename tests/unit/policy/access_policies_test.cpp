@@ -25,9 +25,131 @@ apigw::testing::Client client_with(std::vector<apigw::PolicyPtr> policies, std::
   return apigw::testing::Client::create(b).value();
 }
 
+std::vector<apigw::policy::Consumer> consumers() {
+  return {{"acme", {"gold"}, {"k-acme-1", "k-acme-2"}}, {"bob", {"silver", "beta"}, {"k-bob"}}};
+}
+
+apigw::PolicyPtr api_key(std::string header = "x-api-key", std::string query = "", bool hide = false) {
+  apigw::policy::ApiKeyOptions o;
+  o.header = std::move(header);
+  o.query = std::move(query);
+  o.hide_credentials = hide;
+  o.consumers = consumers();
+  return apigw::policy::make_api_key(o);
+}
+
+// Echoes the consumer the policies established, for the checks below.
+apigw::PolicyPtr consumer_header() {
+  apigw::policy::HeadersOptions o;
+  o.response.set = {{"x-consumer", "{consumer}"}};
+  return apigw::policy::make_headers(o);
+}
+
 bool has(const std::string& body, const std::string& part) { return body.find(part) != std::string::npos; }
 
 }  // namespace
+
+TEST_CASE("api_key: a known key names its consumer and missing or unknown keys get 401") {
+  auto c = client_with({api_key(), consumer_header()});
+  auto ok = c.get("/u/1", {{"x-api-key", "k-acme-2"}});
+  CHECK(ok.status == 200);
+  CHECK(ok.header("x-consumer") == "acme");
+  CHECK(has(ok.body, "k-acme-2"));  // kept upstream unless hide_credentials
+  CHECK(c.get("/u/1", {{"X-Api-Key", "k-bob"}}).header("x-consumer") == "bob");
+
+  auto missing = c.get("/u/1");
+  CHECK(missing.status == 401);
+  CHECK(missing.header("content-type") == "application/json");
+  CHECK(has(missing.body, "\"code\":\"unauthorized\""));
+  CHECK(has(missing.body, "no API key"));
+  CHECK(c.get("/u/1", {{"x-api-key", ""}}).status == 401);
+  auto wrong = c.get("/u/1", {{"x-api-key", "k-acme-3"}});
+  CHECK(wrong.status == 401);
+  CHECK(has(wrong.body, "invalid API key"));
+  CHECK(c.get("/u/1", {{"x-api-key", "k-acme-1x"}}).status == 401);
+  CHECK(c.get("/u/1", {{"x-api-key", "k-acme-"}}).status == 401);
+  CHECK(c.get("/u/1?x-api-key=k-bob").status == 401);  // the query is not read unless configured
+}
+
+TEST_CASE("api_key: from the query, percent-decoded, and hidden from the upstream when asked") {
+  auto c = client_with({api_key("", "apikey", true), consumer_header()});
+  auto res = c.get("/u/1?a=1&apikey=k%2Dbob&b=2");
+  CHECK(res.status == 200);
+  CHECK(res.header("x-consumer") == "bob");
+  CHECK(has(res.body, "\"query\":\"a=1&b=2\""));
+  CHECK(c.get("/u/1?apikey=k-acme-1").header("x-consumer") == "acme");
+  CHECK(c.get("/u/1?apikey=").status == 401);
+  CHECK(c.get("/u/1?apikey=%zz").status == 401);
+  CHECK(c.get("/u/1", {{"x-api-key", "k-bob"}}).status == 401);  // header not read: only query asked for
+
+  auto both = client_with({api_key("x-key", "apikey", true), consumer_header()});
+  auto h = both.get("/u/1", {{"x-key", "k-bob"}});
+  CHECK(h.header("x-consumer") == "bob");
+  CHECK_FALSE(has(h.body, "k-bob"));
+  CHECK(both.get("/u/1?apikey=k-bob").status == 200);
+}
+
+TEST_CASE("api_key: the consumer feeds rate_limit key consumer") {
+  apigw::policy::RateLimitOptions rl;
+  rl.name = "per-consumer";
+  rl.key = apigw::policy::RateLimitOptions::Key::kConsumer;
+  rl.limit = 1;
+  rl.window_ms = 60000;
+  auto c = client_with({api_key(), apigw::policy::make_rate_limit(rl)});
+  CHECK(c.get("/u/1", {{"x-api-key", "k-acme-1"}}).status == 200);
+  CHECK(c.get("/u/1", {{"x-api-key", "k-acme-2"}}).status == 429);  // same consumer, other key
+  CHECK(c.get("/u/1", {{"x-api-key", "k-bob"}}).status == 200);
+}
+
+TEST_CASE("acl: allow and deny by consumer id and tag, deny wins, 403") {
+  apigw::policy::AclOptions by_tag;
+  by_tag.allow.tags = {"gold", "beta"};
+  by_tag.deny.consumers = {"bob"};
+  auto c = client_with({api_key(), apigw::policy::make_acl(by_tag)});
+  CHECK(c.get("/u/1", {{"x-api-key", "k-acme-1"}}).status == 200);
+  auto denied = c.get("/u/1", {{"x-api-key", "k-bob"}});
+  CHECK(denied.status == 403);
+  CHECK(has(denied.body, "\"code\":\"forbidden\""));
+
+  apigw::policy::AclOptions by_id;
+  by_id.allow.consumers = {"bob"};
+  auto d = client_with({api_key(), apigw::policy::make_acl(by_id)});
+  CHECK(d.get("/u/1", {{"x-api-key", "k-bob"}}).status == 200);
+  CHECK(d.get("/u/1", {{"x-api-key", "k-acme-1"}}).status == 403);
+
+  apigw::policy::AclOptions deny_tag;
+  deny_tag.deny.tags = {"silver"};
+  auto e = client_with({api_key(), apigw::policy::make_acl(deny_tag)});
+  CHECK(e.get("/u/1", {{"x-api-key", "k-acme-1"}}).status == 200);
+  CHECK(e.get("/u/1", {{"x-api-key", "k-bob"}}).status == 403);
+}
+
+TEST_CASE("acl: without an authenticated consumer the answer is 403") {
+  apigw::policy::AclOptions o;
+  o.deny.consumers = {"bob"};
+  auto c = client_with({apigw::policy::make_acl(o)});
+  auto res = c.get("/u/1");
+  CHECK(res.status == 403);
+  CHECK(has(res.body, "no authenticated consumer"));
+}
+
+TEST_CASE("acl: scopes set on the exchange are checked (for jwt)") {
+  class GrantScopes final : public apigw::PassThroughPolicy {
+   public:
+    apigw::Decision on_request(apigw::Exchange& ex) const noexcept override {
+      ex.set_scopes(scopes_);
+      return apigw::Decision::kContinue;
+    }
+    std::string_view scopes_[2] = {"users:read", "users:write"};
+  };
+  apigw::policy::AclOptions read;
+  read.allow.scopes = {"users:read"};
+  CHECK(client_with({std::make_shared<GrantScopes>(), apigw::policy::make_acl(read)}).get("/u/1").status == 200);
+  apigw::policy::AclOptions admin;
+  admin.allow.scopes = {"admin"};
+  CHECK(client_with({std::make_shared<GrantScopes>(), apigw::policy::make_acl(admin)}).get("/u/1").status == 403);
+}
+
 namespace {
 apigw::policy::Cidr cidr(std::string_view s) {
   apigw::policy::Cidr c;
