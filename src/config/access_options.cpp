@@ -1,4 +1,4 @@
-// JSON -> options of the access policies: api_key, acl, ip_filter.
+// JSON -> options of the access policies: api_key, acl, ip_filter, size_limit.
 #include "config/did_you_mean.hpp"
 #include "config/policy_options.hpp"
 #include "config/syntax.hpp"
@@ -105,6 +105,17 @@ std::optional<policy::IpFilterOptions> read_ip_filter_options(ObjectReader& o) {
   opts.trusted_proxies = read_cidrs(o, "trusted_proxies");
   if (!o.has("allow") && !o.has("deny")) o.errors().add(o.pointer(), "needs \"allow\" or \"deny\"");
   if (o.errors().count() != before) return std::nullopt;
+  return opts;
+}
+
+std::optional<policy::SizeLimitOptions> read_size_limit_options(ObjectReader& o) {
+  policy::SizeLimitOptions opts;
+  auto max = o.uint("max_body_bytes", 0, uint64_t{1} << 50);
+  if (!max) {
+    if (!o.has("max_body_bytes")) o.missing("max_body_bytes");
+    return std::nullopt;
+  }
+  opts.max_body_bytes = *max;
   return opts;
 }
 

@@ -93,4 +93,11 @@ struct IpFilterOptions {
 };
 PolicyPtr make_ip_filter(IpFilterOptions options);
 
+// size_limit: request bodies larger than max_body_bytes get 413, by
+// Content-Length before the body is read, chunked once the count passes it.
+struct SizeLimitOptions {
+  uint64_t max_body_bytes = 0;
+};
+PolicyPtr make_size_limit(SizeLimitOptions options);
+
 }  // namespace apigw::policy

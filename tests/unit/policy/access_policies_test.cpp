@@ -196,3 +196,27 @@ TEST_CASE("ip_filter: X-Forwarded-For is believed only from trusted proxies, wal
   CHECK(u.get("/u/1", {{"x-forwarded-for", "203.0.113.7"}}).status == 200);
 }
 
+TEST_CASE("size_limit: Content-Length beyond the route's limit is 413 before the body is read") {
+  auto c = client_with({apigw::policy::make_size_limit({10})});
+  CHECK(c.request("POST", "/u/1", {}, "0123456789").status == 200);
+  auto big = c.request("POST", "/u/1", {}, "0123456789A");
+  CHECK(big.status == 413);
+  CHECK(has(big.body, "\"code\":\"payload_too_large\""));
+  // Only the head arrives: the answer does not wait for the declared body.
+  std::string out = c.raw("POST /u/1 HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n");
+  CHECK(apigw::testing::Client::parse(out).status == 413);
+  CHECK(c.closed());
+}
+
+TEST_CASE("size_limit: a chunked body is cut off with 413 once it passes the limit") {
+  auto c = client_with({apigw::policy::make_size_limit({10})});
+  std::string ok = c.raw("POST /u/1 HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n"
+                         "5\r\n01234\r\n5\r\n56789\r\n0\r\n\r\n");
+  CHECK(apigw::testing::Client::parse(ok).status == 200);
+  std::string big = c.raw("POST /u/1 HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n"
+                          "5\r\n01234\r\n6\r\n56789A\r\n0\r\n\r\n");
+  auto res = apigw::testing::Client::parse(big);
+  CHECK(res.status == 413);
+  CHECK(has(res.body, "payload_too_large"));
+  CHECK(c.closed());
+}
