@@ -20,5 +20,7 @@ std::optional<policy::ApiKeyOptions> read_api_key_options(ObjectReader& o, const
 std::optional<policy::AclOptions> read_acl_options(ObjectReader& o, const LoadContext& ctx);
 std::optional<policy::IpFilterOptions> read_ip_filter_options(ObjectReader& o);
 std::optional<policy::SizeLimitOptions> read_size_limit_options(ObjectReader& o);
+// cors_options.cpp
+std::optional<policy::CorsOptions> read_cors_options(ObjectReader& o);
 
 }  // namespace apigw::config

@@ -100,4 +100,17 @@ struct SizeLimitOptions {
 };
 PolicyPtr make_size_limit(SizeLimitOptions options);
 
+// cors: CORS headers for allowed origins; preflights answered with 204.
+struct CorsOptions {
+  // "*", an exact origin ("https://app.example.com") or a wildcard host
+  // ("https://*.example.com": any subdomain, not the bare domain).
+  std::vector<std::string> origins;
+  std::vector<std::string> methods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+  std::vector<std::string> headers;         // empty: allow what the preflight asks for
+  std::vector<std::string> expose_headers;
+  bool credentials = false;
+  int64_t max_age_s = -1;                   // -1: no Access-Control-Max-Age
+};
+PolicyPtr make_cors(CorsOptions options);
+
 }  // namespace apigw::policy

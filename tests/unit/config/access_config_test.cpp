@@ -99,3 +99,30 @@ TEST_CASE("config: ip_filter CIDR errors point at the entry") {
   CHECK_FALSE(has_error(r, "/policies/2", "needs"));
 }
 
+TEST_CASE("config: size_limit and cors option errors") {
+  LoadResult r = apigw::config::load(config("[]", R"([
+      {"name": "s1", "type": "size_limit"},
+      {"name": "s2", "type": "size_limit", "max_body_bytes": -1},
+      {"name": "c1", "type": "cors", "origins": ["https://app.example.com/", "app.example.com", "https://App.example.com",
+                                                "https://*.example.com:99999", "HTTPS://x.com", "https://*.example.com:8443"],
+       "methods": ["get", "BAD METHOD"], "headers": ["x ok"], "credentials": 1, "max_age_s": 9999999},
+      {"name": "c2", "type": "cors", "origins": []},
+      {"name": "c3", "type": "cors", "origin": ["*"]}])", "[]"));
+  CHECK_ERROR(r, "/policies/0", "missing required key \"max_body_bytes\"");
+  CHECK_ERROR(r, "/policies/1/max_body_bytes", "must be 0..");
+  CHECK_ERROR(r, "/policies/2/origins/0", "an origin has no path");
+  CHECK_ERROR(r, "/policies/2/origins/1", "expected \"*\" or SCHEME://HOST[:PORT]");
+  CHECK_ERROR(r, "/policies/2/origins/2", "lower case");
+  CHECK_ERROR(r, "/policies/2/origins/3", "invalid port");
+  CHECK_ERROR(r, "/policies/2/origins/4", "scheme must be lower case");
+  CHECK_FALSE(has_error(r, "/policies/2/origins/5", ""));
+  CHECK_FALSE(has_error(r, "/policies/2/methods/0", ""));  // upper-cased
+  CHECK_ERROR(r, "/policies/2/methods/1", "not a valid name");
+  CHECK_ERROR(r, "/policies/2/headers/0", "not a valid name");
+  CHECK_ERROR(r, "/policies/2/credentials", "expected boolean");
+  CHECK_ERROR(r, "/policies/2/max_age_s", "must be 0..604800");
+  CHECK_ERROR(r, "/policies/3/origins", "must not be empty");
+  CHECK_ERROR(r, "/policies/4", "missing required key \"origins\"");
+  CHECK_ERROR(r, "/policies/4/origin", "unknown key \"origin\" (did you mean \"origins\"?)");
+}
+
