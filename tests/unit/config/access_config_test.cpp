@@ -126,3 +126,11 @@ TEST_CASE("config: size_limit and cors option errors") {
   CHECK_ERROR(r, "/policies/4/origin", "unknown key \"origin\" (did you mean \"origins\"?)");
 }
 
+TEST_CASE("config: headers may not write framing headers") {
+  LoadResult r = apigw::config::load(config("[]", R"([
+      {"name": "h", "type": "headers", "request": {"set": {"Content-Length": "1"}, "rename": {"x-a": "transfer-encoding"}},
+       "response": {"add": {"transfer-encoding": "chunked"}}}])", "[]"));
+  CHECK_ERROR(r, "/policies/0/request/set/Content-Length", "is set by the gateway");
+  CHECK_ERROR(r, "/policies/0/request/rename/x-a", "is set by the gateway");
+  CHECK_ERROR(r, "/policies/0/response/add/transfer-encoding", "is set by the gateway");
+}
