@@ -43,6 +43,31 @@ const char* const kConsumers = R"([
 
 }  // namespace
 
+TEST_CASE("config: consumers, api_key, acl, ip_filter, size_limit and cors work end to end") {
+  ::setenv("APIGW_TEST_KEY", "k-acme-env", 1);
+  LoadResult r = apigw::config::load(config(kConsumers, R"([
+      {"name": "ip", "type": "ip_filter", "allow": ["127.0.0.0/8", "::1"], "trusted_proxies": ["10.0.0.0/8"]},
+      {"name": "cors", "type": "cors", "origins": ["https://app.example.com"], "max_age_s": 60},
+      {"name": "key", "type": "api_key", "hide_credentials": true},
+      {"name": "gold", "type": "acl", "allow": {"tags": ["gold"]}},
+      {"name": "small", "type": "size_limit", "max_body_bytes": 4}])",
+      R"(["ip", "cors", "key", "gold", "small",
+          {"type": "headers", "request": {"set": {"x-who": "{consumer}-{id}"}}}])"));
+  REQUIRE_MESSAGE(r.ok(), dump(r));
+  auto c = apigw::testing::Client::create(r.builder).value();
+  auto ok = c.get("/u/7", {{"x-api-key", "k-acme-env"}});
+  CHECK(ok.status == 200);
+  CHECK(ok.body.find("[\"x-who\",\"acme-7\"]") != std::string::npos);
+  CHECK(ok.body.find("k-acme-env") == std::string::npos);  // hidden
+  CHECK(c.get("/u/7", {{"x-api-key", "k-bob"}}).status == 403);
+  CHECK(c.get("/u/7").status == 401);
+  CHECK(c.request("POST", "/u/7", {{"x-api-key", "k-acme-1"}}, "12345").status == 413);
+  auto pre = c.request("OPTIONS", "/u/7", {{"origin", "https://app.example.com"},
+                                          {"access-control-request-method", "POST"}});
+  CHECK(pre.status == 204);
+  CHECK(pre.header("access-control-max-age") == "60");
+}
+
 TEST_CASE("config: consumer errors carry pointers and never show a key") {
   ::unsetenv("APIGW_NO_SUCH_KEY");
   LoadResult r = apigw::config::load(config(R"([
