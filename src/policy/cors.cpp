@@ -5,7 +5,8 @@
 // the route serving the method it asks about, so routes need not list
 // OPTIONS (src/core/flow.cpp). Disallowed origins, methods or headers get a
 // 204 without CORS headers: the browser then refuses the request. Every
-// answer carries Vary: Origin, since it depends on the Origin header.
+// answer carries Vary: Origin, since it depends on the Origin header. CORS
+// headers from the target are replaced (or removed): the policy decides.
 #include "apigw/exchange.hpp"
 #include "policy/builtin.hpp"
 
@@ -68,6 +69,10 @@ struct OriginRule {
   }
 };
 
+constexpr std::string_view kAnswerHeaders[] = {
+    "access-control-allow-origin",  "access-control-allow-credentials", "access-control-expose-headers",
+    "access-control-allow-methods", "access-control-allow-headers",     "access-control-max-age"};
+
 class Cors final : public Policy {
  public:
   explicit Cors(CorsOptions o)
@@ -106,6 +111,9 @@ class Cors final : public Policy {
     const Request& r = ex.request();
     if (is_preflight(r)) return Decision::kContinue;  // answered in on_request
     HeaderMap& h = ex.response().headers;
+    // The gateway owns CORS on this route: an upstream's own headers must not
+    // let through an origin the policy refuses.
+    for (std::string_view name : kAnswerHeaders) h.remove(name);
     add_vary_origin(h);
     std::string_view origin = r.headers.get("origin");
     if (!r.headers.has("origin") || !allowed(origin)) return Decision::kContinue;

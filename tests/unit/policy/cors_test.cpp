@@ -21,6 +21,13 @@ apigw::testing::Client client_with(apigw::policy::CorsOptions o, std::vector<api
   }
   r.handler = "echo";
   b.route(r);
+  apigw::RouteOptions own;  // a target with CORS headers of its own
+  own.name = "own";
+  own.match.path = "/own";
+  own.policies = {"cors"};
+  own.respond = apigw::StaticResponse{200, {{"Access-Control-Allow-Origin", "*"},
+                                            {"access-control-allow-credentials", "true"}}, "hi"};
+  b.route(own);
   apigw::RouteOptions plain;
   plain.name = "plain";
   plain.match.path = "/plain";
@@ -146,4 +153,23 @@ TEST_CASE("cors: routes without cors still answer a preflight with 405 and Allow
   CHECK(c.request("OPTIONS", "/u/1", preflight("https://app.example.com", "DELETE")).status == 405);
   // A plain OPTIONS (no preflight headers) is still 405.
   CHECK(c.request("OPTIONS", "/u/1").status == 405);
+}
+
+TEST_CASE("cors: the policy replaces CORS headers the target sets itself") {
+  apigw::policy::CorsOptions o = options();
+  o.credentials = false;
+  auto c = client_with(o);
+  auto count = [](const apigw::testing::ClientResponse& res, std::string_view name) {
+    int n = 0;
+    for (const auto& [k, v] : res.headers) n += apigw::iequals(k, name);
+    return n;
+  };
+  auto evil = c.get("/own", {{"origin", "https://evil.example.com"}});
+  CHECK(evil.status == 200);
+  CHECK(count(evil, "access-control-allow-origin") == 0);
+  CHECK(count(evil, "access-control-allow-credentials") == 0);
+  auto app = c.get("/own", {{"origin", "https://app.example.com"}});
+  CHECK(count(app, "access-control-allow-origin") == 1);
+  CHECK(app.header("access-control-allow-origin") == "https://app.example.com");
+  CHECK(count(app, "access-control-allow-credentials") == 0);
 }
