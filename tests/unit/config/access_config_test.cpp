@@ -159,3 +159,14 @@ TEST_CASE("config: headers may not write framing headers") {
   CHECK_ERROR(r, "/policies/0/request/rename/x-a", "is set by the gateway");
   CHECK_ERROR(r, "/policies/0/response/add/transfer-encoding", "is set by the gateway");
 }
+
+TEST_CASE("config: examples/access_policies.json is valid and behaves as its README describes") {
+  LoadResult r = apigw::config::load_file(std::string(APIGW_SOURCE_DIR) + "/examples/access_policies.json");
+  REQUIRE_MESSAGE(r.ok(), dump(r));
+  auto c = apigw::testing::Client::create(r.builder).value();
+  CHECK(c.get("/orders/1").status == 401);
+  CHECK(c.get("/orders/1", {{"x-api-key", "k-bob-demo"}}).status == 403);
+  auto ok = c.get("/orders/1", {{"x-api-key", "k-acme-demo"}});
+  CHECK(ok.status == 200);
+  CHECK(ok.body.find("[\"x-consumer\",\"acme\"]") != std::string::npos);
+}
