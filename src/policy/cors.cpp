@@ -102,7 +102,7 @@ class Cors final : public Policy {
     add_origin(h, origin);
     h.add_view("access-control-allow-methods", methods_);
     if (!o_.headers.empty()) h.add_view("access-control-allow-headers", headers_);
-    else if (!asked_headers.empty()) h.add("access-control-allow-headers", asked_headers);
+    else if (!asked_headers.empty()) h.add_view("access-control-allow-headers", asked_headers);
     if (!max_age_.empty()) h.add_view("access-control-max-age", max_age_);
     return Decision::kRespond;
   }
@@ -118,7 +118,7 @@ class Cors final : public Policy {
     std::string_view origin = r.headers.get("origin");
     if (!r.headers.has("origin") || !allowed(origin)) return Decision::kContinue;
     add_origin(h, origin);
-    if (!expose_.empty()) h.set("access-control-expose-headers", expose_);
+    if (!expose_.empty()) h.add_view("access-control-expose-headers", expose_);
     return Decision::kContinue;
   }
 
@@ -152,10 +152,11 @@ class Cors final : public Policy {
 
   // "*" only when any origin may read without credentials; otherwise the
   // origin itself (browsers refuse "*" with credentials).
+  // The answer holds no CORS headers yet (removed, or a fresh 204), and every
+  // value lives as long as the exchange (config or request header): no copies.
   void add_origin(HeaderMap& h, std::string_view origin) const {
-    if (any_ && !o_.credentials) h.set("access-control-allow-origin", "*");
-    else h.set("access-control-allow-origin", origin);
-    if (o_.credentials) h.set("access-control-allow-credentials", "true");
+    h.add_view("access-control-allow-origin", any_ && !o_.credentials ? std::string_view("*") : origin);
+    if (o_.credentials) h.add_view("access-control-allow-credentials", "true");
   }
 
   static void add_vary_origin(HeaderMap& h) {
