@@ -183,11 +183,12 @@ class AccessPoliciesTest(unittest.TestCase):
         self.assertEqual(r.status, 413)
         self.assertEqual(json.loads(data)["error"]["code"], "payload_too_large")
         # Chunked: the gateway answers 413 once the count passes 16 and closes.
+        # One send: this origin answers without reading a chunked body, and an
+        # answer racing a later send would end in a reset that loses it.
         s = connect(self.gw.port)
         try:
             s.sendall(b"POST /v1/orders/1 HTTP/1.1\r\nHost: x\r\nx-api-key: k-acme\r\n"
-                      b"Transfer-Encoding: chunked\r\n\r\n8\r\n01234567\r\n")
-            s.sendall(b"9\r\n012345678\r\n")
+                      b"Transfer-Encoding: chunked\r\n\r\n8\r\n01234567\r\n9\r\n012345678\r\n")
             reader = ResponseReader(s)
             res = reader.read_response()
             self.assertEqual(res.status, 413)
