@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <memory_resource>
+#include <span>
 #include <string>
 #include <string_view>
 #include <typeinfo>
@@ -34,6 +35,9 @@ struct Request {
   HeaderMap headers;
   std::pmr::string body;      // buffered request body (bounded by max_body_bytes)
   std::string_view client_ip;
+  // A policy may lower the body limit for this request (size_limit); the
+  // connection answers 413 once the body passes it, chunked bodies included.
+  uint64_t max_body_bytes = UINT64_MAX;
 };
 
 struct Response {
@@ -134,6 +138,13 @@ class Exchange {
   void set_request_id(std::string_view id) { request_id_ = arena_.dup(id); }
   std::string_view consumer() const noexcept { return consumer_; }
   void set_consumer(std::string_view id) { consumer_ = arena_.dup(id); }
+  // What authorisation (acl) may check besides the consumer id: the
+  // consumer's tags and the scopes a credential granted. The views must
+  // outlive the exchange: config-owned, or copied into the arena.
+  std::span<const std::string_view> consumer_tags() const noexcept { return consumer_tags_; }
+  void set_consumer_tags(std::span<const std::string_view> tags) noexcept { consumer_tags_ = tags; }
+  std::span<const std::string_view> scopes() const noexcept { return scopes_; }
+  void set_scopes(std::span<const std::string_view> scopes) noexcept { scopes_ = scopes; }
 
   // Sets a local answer; return its result from a phase or handler.
   Decision respond(int status, std::string_view body = {},
@@ -183,6 +194,8 @@ class Exchange {
   RouteInfo route_;
   std::string_view request_id_;
   std::string_view consumer_;
+  std::span<const std::string_view> consumer_tags_;
+  std::span<const std::string_view> scopes_;
   Status failure_;
   int64_t start_ns_ = 0;
   std::shared_ptr<detail::ExchangeAnchor> anchor_;

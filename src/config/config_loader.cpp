@@ -54,10 +54,10 @@ void load_document(LoadContext& ctx, std::string_view json) {
   if (auto v = o.get("listeners")) load_listeners(ctx, *v, "/listeners");
   else o.missing("listeners");
   if (auto v = o.get("admin")) load_admin(ctx, *v, "/admin");
+  if (auto v = o.get("consumers")) load_consumers(ctx, *v, "/consumers");
   if (auto v = o.get("policies")) load_policies(ctx, *v, "/policies");
   if (auto v = o.get("upstreams")) load_upstreams(ctx, *v, "/upstreams");
   if (auto v = o.get("routes")) load_routes(ctx, *v, "/routes");
-  o.unsupported("consumers", "consumers come with the api_key and jwt policies");
   o.unsupported("redis", "Redis is not in this build");
   o.unsupported("config_source", "reading the config from Redis is not in this build");
   if (auto v = o.get("telemetry")) load_telemetry(ctx, *v, "/telemetry");

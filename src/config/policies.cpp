@@ -12,15 +12,14 @@ namespace {
 
 // Types SPEC.md defines whose implementation has not landed yet.
 const std::vector<std::string>& unsupported_types() {
-  static const std::vector<std::string> types = {"ip_filter", "size_limit", "cors",      "api_key",
-                                                 "jwt",       "acl",        "quota",     "json_body",
-                                                 "schema",    "cache"};
+  static const std::vector<std::string> types = {"jwt", "quota", "json_body", "schema", "cache"};
   return types;
 }
 
 const std::vector<std::string>& all_types() {
   static const std::vector<std::string> types = [] {
-    std::vector<std::string> t = {"request_id", "headers", "rate_limit"};
+    std::vector<std::string> t = {"request_id", "headers", "rate_limit", "api_key", "acl",
+                                  "ip_filter",  "size_limit", "cors"};
     t.insert(t.end(), unsupported_types().begin(), unsupported_types().end());
     return t;
   }();
@@ -42,6 +41,16 @@ PolicyPtr build_policy(LoadContext& ctx, ObjectReader& o, const std::string& nam
     if (auto opts = read_headers_options(o)) policy = policy::make_headers(std::move(*opts));
   } else if (*type == "rate_limit") {
     if (auto opts = read_rate_limit_options(o, name)) policy = policy::make_rate_limit(std::move(*opts));
+  } else if (*type == "api_key") {
+    if (auto opts = read_api_key_options(o, ctx)) policy = policy::make_api_key(std::move(*opts));
+  } else if (*type == "acl") {
+    if (auto opts = read_acl_options(o, ctx)) policy = policy::make_acl(std::move(*opts));
+  } else if (*type == "ip_filter") {
+    if (auto opts = read_ip_filter_options(o)) policy = policy::make_ip_filter(std::move(*opts));
+  } else if (*type == "size_limit") {
+    if (auto opts = read_size_limit_options(o)) policy = policy::make_size_limit(*opts);
+  } else if (*type == "cors") {
+    if (auto opts = read_cors_options(o)) policy = policy::make_cors(std::move(*opts));
   } else {
     judged = false;
     const auto& u = unsupported_types();

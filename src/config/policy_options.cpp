@@ -20,6 +20,15 @@ bool check_header_name(Errors& errors, const std::string& name, const std::strin
   return false;
 }
 
+// The gateway frames messages itself: a policy that wrote these would make
+// a message whose length two parties read differently (request smuggling).
+bool check_not_framing(Errors& errors, const std::string& name, const std::string& pointer) {
+  std::string n = lower(name);
+  if (n != "content-length" && n != "transfer-encoding") return true;
+  errors.add(pointer, quote(name) + " is set by the gateway; a policy may not write it");
+  return false;
+}
+
 // An object of header name -> value (set, add) or name -> new name (rename).
 StringPairs read_header_pairs(ObjectReader& o, std::string_view key, bool values_are_names) {
   auto pairs = o.string_map(key);
@@ -27,9 +36,12 @@ StringPairs read_header_pairs(ObjectReader& o, std::string_view key, bool values
   const std::string at = o.child(key);
   for (const auto& [name, value] : *pairs) {
     const std::string entry = child_pointer(at, name);
-    check_header_name(o.errors(), name, entry);
-    if (values_are_names) check_header_name(o.errors(), value, entry);
-    else if (!is_field_value(value)) o.errors().add(entry, "value holds control characters");
+    if (check_header_name(o.errors(), name, entry)) check_not_framing(o.errors(), name, entry);
+    if (values_are_names) {
+      if (check_header_name(o.errors(), value, entry)) check_not_framing(o.errors(), value, entry);
+    } else if (!is_field_value(value)) {
+      o.errors().add(entry, "value holds control characters");
+    }
   }
   return *pairs;
 }

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "config/reader.hpp"
+#include "config/sections.hpp"
 #include "policy/builtin.hpp"
 
 namespace apigw::config {
@@ -14,5 +15,12 @@ namespace apigw::config {
 std::optional<policy::RequestIdOptions> read_request_id_options(ObjectReader& o);
 std::optional<policy::HeadersOptions> read_headers_options(ObjectReader& o);
 std::optional<policy::RateLimitOptions> read_rate_limit_options(ObjectReader& o, const std::string& name);
+// access_options.cpp
+std::optional<policy::ApiKeyOptions> read_api_key_options(ObjectReader& o, const LoadContext& ctx);
+std::optional<policy::AclOptions> read_acl_options(ObjectReader& o, const LoadContext& ctx);
+std::optional<policy::IpFilterOptions> read_ip_filter_options(ObjectReader& o);
+std::optional<policy::SizeLimitOptions> read_size_limit_options(ObjectReader& o);
+// cors_options.cpp
+std::optional<policy::CorsOptions> read_cors_options(ObjectReader& o);
 
 }  // namespace apigw::config

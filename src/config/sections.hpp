@@ -9,6 +9,7 @@
 
 #include "apigw/gateway.hpp"
 #include "config/reader.hpp"
+#include "policy/builtin.hpp"
 
 namespace apigw::config {
 
@@ -29,10 +30,15 @@ struct LoadContext {
   // Listener addresses with a fixed port: two sockets on one address would
   // fail at bind, or with SO_REUSEPORT silently share the traffic.
   std::set<std::string> fixed_addresses;
+  // "consumers", read before the policies that map credentials to them.
+  std::vector<policy::Consumer> consumers;
+  std::set<std::string> consumer_ids;
+  std::set<std::string> consumer_tags;
 };
 
 void load_listeners(LoadContext& ctx, Element value, const std::string& pointer);
 void load_admin(LoadContext& ctx, Element value, const std::string& pointer);
+void load_consumers(LoadContext& ctx, Element value, const std::string& pointer);
 void load_policies(LoadContext& ctx, Element value, const std::string& pointer);
 void load_upstreams(LoadContext& ctx, Element value, const std::string& pointer);
 void load_routes(LoadContext& ctx, Element value, const std::string& pointer);

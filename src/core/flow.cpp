@@ -16,6 +16,10 @@ size_t arena_cap(const Limits& l) {
   return size_t{l.max_header_bytes} * 4 + static_cast<size_t>(l.max_body_bytes) * 3 + (1u << 20);
 }
 
+bool is_cors_preflight(const Request& r) noexcept {
+  return r.method == "OPTIONS" && r.headers.has("origin") && r.headers.has("access-control-request-method");
+}
+
 }  // namespace
 
 Flow::Flow(FlowHost& host, std::shared_ptr<const Snapshot> snapshot,
@@ -37,6 +41,17 @@ void Flow::start(bool has_body) {
   has_body_ = has_body;
   const Snapshot& s = *snapshot_;
   router::Match m = s.table.match(request_.host, request_.method, request_.path, request_.headers);
+  if (m.kind == router::Match::Kind::kMethodNotAllowed && is_cors_preflight(request_)) {
+    // A CORS preflight asks about the method it names, so it goes to the
+    // route that would serve that method: its cors policy answers. If no
+    // policy answers, the target is not called and the 405 stands.
+    std::string_view asked = request_.headers.get("access-control-request-method");
+    router::Match pm = s.table.match(request_.host, asked, request_.path, request_.headers);
+    if (pm.kind == router::Match::Kind::kFound) {
+      preflight_allow_ = arena_.dup(m.allow);
+      m = std::move(pm);
+    }
+  }
   if (m.kind == router::Match::Kind::kNotFound) {
     fail_with(Status::http(404, "route_not_found", "no route matches this request"));
   } else if (m.kind == router::Match::Kind::kMethodNotAllowed) {
@@ -330,6 +345,12 @@ void Flow::run() {
     Decision d = Decision::kContinue;
     switch (stage_) {
       case Stage::kRequest:
+        if (cursor_ == policies.size() && preflight_allow_) {
+          // A preflight no policy answered: the route does not serve OPTIONS.
+          fail_with(Status::http(405, "method_not_allowed", "the route does not allow this method"));
+          response_.headers.set("allow", *preflight_allow_);
+          continue;
+        }
         if (cursor_ == policies.size()) {
           stage_ = Stage::kAwaitBody;
           cursor_ = 0;

@@ -140,6 +140,9 @@ class Flow final : public Exchange, public Recycled<Flow> {
   Stage stage_ = Stage::kRequest;
   size_t cursor_ = 0;  // next policy (request stages) or policies left (response stage)
   size_t ran_ = 0;     // policies whose on_request ran: their response phases run too
+  // Set when a CORS preflight was routed by the method it asks about: the
+  // Allow list of its 405, answered unless a policy (cors) answers first.
+  std::optional<std::string_view> preflight_allow_;
   bool body_done_ = false;
   bool paused_ = false;
   bool running_ = false;

@@ -181,7 +181,9 @@ int RequestParser::on_chunk_header_cb(llhttp_t* p) {
 int RequestParser::on_body_cb(llhttp_t* p, const char* at, size_t len) {
   RequestParser* s = self(p);
   s->body_bytes_ += len;
-  if (s->body_bytes_ > s->limits_->max_body_bytes) return s->fail(413, "request body too large");
+  // The request's own limit is a route's (size_limit), set once its head was seen.
+  if (s->body_bytes_ > s->limits_->max_body_bytes || s->body_bytes_ > s->request_->max_body_bytes)
+    return s->fail(413, "request body too large");
   if ((p->flags & F_CHUNKED) && !s->chunk_end_.data(len, at + len, s->exec_end_))
     return s->fail(400, "chunk data not followed by CRLF");
   s->sink_->on_body({at, len});

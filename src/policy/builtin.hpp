@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "apigw/policy.hpp"
+#include "policy/cidr.hpp"
 
 namespace apigw::policy {
 
@@ -49,5 +50,67 @@ struct RateLimitOptions {
   size_t max_keys = 100000;  // beyond: the oldest idle keys are forgotten
 };
 PolicyPtr make_rate_limit(RateLimitOptions options);
+
+// A client of the gateway, as the "consumers" config section lists them.
+// Authentication policies map a credential to one; acl checks its id and tags.
+struct Consumer {
+  std::string id;
+  std::vector<std::string> tags;
+  std::vector<std::string> api_keys;
+};
+
+// api_key: the key from a header and/or a query parameter must belong to a
+// consumer, who becomes the request's identity; else 401.
+struct ApiKeyOptions {
+  std::string header = "x-api-key";  // lower case; "" = not read from a header
+  std::string query;                 // "" = not read from the query
+  bool hide_credentials = false;     // strip the key before forwarding
+  std::vector<Consumer> consumers;   // ids and keys unique (the config loader checks)
+};
+PolicyPtr make_api_key(ApiKeyOptions options);
+
+// acl: deny wins; then, when any allow entry is given, one must match. A
+// request that fails either way, or has no consumer and no scopes, gets 403.
+struct AclRules {
+  std::vector<std::string> consumers;
+  std::vector<std::string> tags;
+  std::vector<std::string> scopes;
+  bool empty() const { return consumers.empty() && tags.empty() && scopes.empty(); }
+};
+struct AclOptions {
+  AclRules allow;
+  AclRules deny;
+};
+PolicyPtr make_acl(AclOptions options);
+
+// ip_filter: deny wins; then, when `allow` is not empty, the client must be
+// in it; else 403. The client is the socket peer, or, when the peer is a
+// trusted proxy, the right-most X-Forwarded-For entry that is not one.
+struct IpFilterOptions {
+  std::vector<Cidr> allow;
+  std::vector<Cidr> deny;
+  std::vector<Cidr> trusted_proxies;
+};
+PolicyPtr make_ip_filter(IpFilterOptions options);
+
+// size_limit: request bodies larger than max_body_bytes get 413, by
+// Content-Length before the body is read, chunked once the count passes it.
+struct SizeLimitOptions {
+  uint64_t max_body_bytes = 0;
+};
+PolicyPtr make_size_limit(SizeLimitOptions options);
+
+// cors: CORS headers for allowed origins; preflights answered with 204.
+struct CorsOptions {
+  // "*", an exact origin ("https://app.example.com") or a wildcard host
+  // ("https://*.example.com": any subdomain, not the bare domain).
+  std::vector<std::string> origins;
+  std::vector<std::string> methods = {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"};
+  std::vector<std::string> headers;         // empty: allow what the preflight asks for
+  std::vector<std::string> expose_headers;
+  bool credentials = false;
+  int64_t max_age_s = -1;                   // -1: no Access-Control-Max-Age
+};
+PolicyPtr make_cors(CorsOptions options);
 
 }  // namespace apigw::policy

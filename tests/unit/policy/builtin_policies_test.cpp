@@ -122,3 +122,31 @@ TEST_CASE("rate_limit: ietf headers and per-header keys") {
   CHECK(c.get("/u/1", {{"x-user", "a"}}).status == 429);
   CHECK(c.get("/u/1", {{"x-user", "b"}}).status == 200);
 }
+
+TEST_CASE("headers: {consumer} and {request_id} take the values earlier policies set, on both sides") {
+  apigw::policy::ApiKeyOptions key;
+  key.consumers = {{"acme", {}, {"k-1"}}};
+  apigw::policy::HeadersOptions h;
+  h.request.add = {{"x-who", "{consumer}/{request_id}/{id}/{nope}"}};
+  h.response.set = {{"x-who", "{consumer}"}};
+  h.response.rename = {{"x-request-id", "x-trace"}};
+  apigw::GatewayBuilder b;
+  b.listener({"t", "127.0.0.1:0"});
+  b.policy("rid", apigw::policy::make_request_id({}));
+  b.policy("key", apigw::policy::make_api_key(key));
+  b.policy("h", apigw::policy::make_headers(h));
+  apigw::RouteOptions r;
+  r.name = "r";
+  r.match.path = "/u/{id}";
+  r.policies = {"rid", "key", "h"};
+  r.handler = "echo";
+  b.route(r);
+  auto c = apigw::testing::Client::create(b).value();
+  auto res = c.get("/u/9", {{"x-api-key", "k-1"}, {"x-request-id", "req-1"}});
+  CHECK(res.status == 200);
+  CHECK(res.body.find("[\"x-who\",\"acme/req-1/9/{nope}\"]") != std::string::npos);
+  CHECK(res.header("x-who") == "acme");
+  // Response phases run in reverse: headers renames before request_id echoes the id.
+  CHECK(res.header("x-trace") == "");
+  CHECK(res.header("x-request-id") == "req-1");
+}
