@@ -8,6 +8,7 @@
 #include "socket_client.hpp"
 
 using apigw::test::RawOrigin;
+using apigw::test::RefusedPort;
 using apigw::test::SocketClient;
 using apigw::test::get_request;
 using apigw::test::ok_response;
@@ -128,11 +129,8 @@ TEST_CASE("proxy: chunked and close-delimited answers are re-framed for the clie
 
 TEST_CASE("proxy: a dead target is retried on another one") {
   RawOrigin alive([](const std::string&, bool*) { return ok_response("alive"); });
-  std::string dead;
-  {
-    RawOrigin gone([](const std::string&, bool*) { return std::string(); });
-    dead = gone.address();
-  }  // closed: connecting to it is refused
+  RefusedPort refused;
+  const std::string& dead = refused.address();
   auto u = upstream_of({dead, alive.address()});
   u.retries.attempts = 2;
   auto p = start_proxy(u);
@@ -147,11 +145,8 @@ TEST_CASE("proxy: a dead target is retried on another one") {
 }
 
 TEST_CASE("proxy: connect failure without retries is a 502 JSON error") {
-  std::string dead;
-  {
-    RawOrigin gone([](const std::string&, bool*) { return std::string(); });
-    dead = gone.address();
-  }
+  RefusedPort refused;
+  const std::string& dead = refused.address();
   auto p = start_proxy(upstream_of({dead}));
   SocketClient c(p.address);
   c.send(get_request("/"));
@@ -311,11 +306,8 @@ TEST_CASE("proxy: a host-name target is resolved, and re-resolved in the backgro
 
 TEST_CASE("proxy: upstream metrics count tries by outcome, retries, health and ejections") {
   RawOrigin alive([](const std::string&, bool*) { return ok_response("ok"); });
-  std::string dead;
-  {
-    RawOrigin gone([](const std::string&, bool*) { return std::string(); });
-    dead = gone.address();
-  }
+  RefusedPort refused;
+  const std::string& dead = refused.address();
   apigw::UpstreamOptions u = upstream_of({dead, alive.address()});
   u.retries.attempts = 2;
   u.circuit_breaker.consecutive_failures = 1;

@@ -37,6 +37,31 @@ inline int listen_loopback(uint16_t* port) {
   return fd;
 }
 
+// A loopback address where connections are refused: the port is bound (so
+// no other socket, the gateway's included, can take it while the test runs)
+// but nothing listens on it.
+class RefusedPort {
+ public:
+  RefusedPort() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    address_ = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  }
+  ~RefusedPort() { ::close(fd_); }
+  RefusedPort(const RefusedPort&) = delete;
+  RefusedPort& operator=(const RefusedPort&) = delete;
+  const std::string& address() const { return address_; }
+
+ private:
+  int fd_;
+  std::string address_;
+};
+
 class RawOrigin {
  public:
   // `answer` gets the request head and returns the bytes to send; `close_after` closes the connection after them.

@@ -60,13 +60,16 @@ class _Origin(http.server.ThreadingHTTPServer):
         self.server_close()
 
 
+_REFUSED = []  # bound, never listening: the ports stay taken for the whole run
+
+
 def dead_address():
-    """A loopback address where nothing listens (connections are refused)."""
+    """A loopback address where connections are refused. The port stays bound
+    (so a gateway listening on port 0 cannot be given it) but nothing listens."""
     s = socket.socket()
     s.bind((HOST, 0))
-    port = s.getsockname()[1]
-    s.close()
-    return f"{HOST}:{port}"
+    _REFUSED.append(s)
+    return f"{HOST}:{s.getsockname()[1]}"
 
 
 class ProxyTest(unittest.TestCase):
