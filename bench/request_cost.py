@@ -10,9 +10,13 @@ the machine is doing, which wall-clock benchmarks on this VM are not.
   proxy:   a catch-all route to a loopback origin (a Python thread, not counted)
   policy:  the proxy route behind request_id + rate_limit (local) + headers, with the access log
 
-usage: bench/request_cost.py [--bin build/release/apigw] [--mode respond|proxy|policy|all] [-n 2000]
+  --nginx: the same for nginx (one worker, no master process): `return 200`
+  for respond, proxy_pass with upstream keep-alive for proxy; the peer's
+  per-request cost, counted the same way
+
+usage: bench/request_cost.py [--bin build/release/apigw] [--mode respond|proxy|policy|all] [-n 2000] [--nginx]
 """
-import argparse, glob, json, os, re, socket, subprocess, sys, tempfile, threading
+import argparse, json, os, re, socket, subprocess, sys, tempfile, threading, time
 
 ORIGIN_ANSWER = b"HTTP/1.1 200 OK\r\ncontent-length: 13\r\ncontent-type: text/plain\r\n\r\nhello, world\n"
 
@@ -58,10 +62,10 @@ def config(mode, origin_port):
     return base
 
 
-def drive(port, requests, connections):
+def drive(port, requests, connections, path="/small"):
     """Sends `requests` GETs spread over `connections` keep-alive connections, one at a time each."""
     per = requests // connections
-    request = b"GET /small HTTP/1.1\r\nHost: bench\r\nUser-Agent: request_cost\r\nAccept: */*\r\n\r\n"
+    request = b"GET %s HTTP/1.1\r\nHost: bench\r\nUser-Agent: request_cost\r\nAccept: */*\r\n\r\n" % path.encode()
     socks = [socket.create_connection(("127.0.0.1", port), timeout=60) for _ in range(connections)]
     for _ in range(per):
         for s in socks:
@@ -105,6 +109,50 @@ def totals(out_file):
     return ir, allocs
 
 
+NGINX_CONF = """worker_processes 1; master_process off; daemon off;
+pid {dir}/nginx.pid; error_log {dir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{ access_log off; client_body_temp_path {dir};
+  keepalive_requests 1000000000; keepalive_timeout 300s;
+  upstream origin {{ server 127.0.0.1:{origin}; keepalive 64; keepalive_requests 1000000000; }}
+  server {{ listen 127.0.0.1:{port};
+    location = /small {{ default_type text/plain; return 200 "hello, world\\n"; }}
+    location / {{ proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; }} }} }}
+"""
+
+
+def wait_port(port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("nothing listens on %d" % port)
+
+
+def measure_nginx(mode, requests, connections, origin_port):
+    with tempfile.TemporaryDirectory() as work:
+        os.chmod(work, 0o755)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with open(os.path.join(work, "nginx.conf"), "w") as f:
+            f.write(NGINX_CONF.format(dir=work, origin=origin_port, port=port))
+        out = os.path.join(work, "callgrind.out")
+        proc = subprocess.Popen(["valgrind", "--tool=callgrind", "--callgrind-out-file=" + out,
+                                 "nginx", "-p", work + "/", "-c", os.path.join(work, "nginx.conf")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_port(port)
+            drive(port, requests, connections, "/small" if mode == "respond" else "/proxied/small")
+        finally:
+            proc.terminate()
+            proc.wait(timeout=120)
+        return totals(out)
+
+
 def measure(binary, mode, requests, connections, origin_port):
     with tempfile.TemporaryDirectory() as work:
         path = os.path.join(work, "apigw.json")
@@ -133,17 +181,26 @@ def main():
     ap.add_argument("--mode", default="all", choices=["respond", "proxy", "policy", "all"])
     ap.add_argument("-n", type=int, default=2000, help="requests in the short run; the long run sends 6n")
     ap.add_argument("-c", type=int, default=8, help="keep-alive connections")
+    ap.add_argument("--nginx", action="store_true", help="measure nginx instead (respond and proxy)")
     args = ap.parse_args()
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     threading.Thread(target=serve_origin, args=(listener,), daemon=True).start()
     modes = ["respond", "proxy", "policy"] if args.mode == "all" else [args.mode]
+    if args.nginx:
+        modes = [m for m in modes if m != "policy"]
     for mode in modes:
-        ir1, a1 = measure(args.bin, mode, args.n, args.c, listener.getsockname()[1])
-        ir2, a2 = measure(args.bin, mode, 6 * args.n, args.c, listener.getsockname()[1])
+        origin = listener.getsockname()[1]
+        if args.nginx:
+            ir1, a1 = measure_nginx(mode, args.n, args.c, origin)
+            ir2, a2 = measure_nginx(mode, 6 * args.n, args.c, origin)
+        else:
+            ir1, a1 = measure(args.bin, mode, args.n, args.c, origin)
+            ir2, a2 = measure(args.bin, mode, 6 * args.n, args.c, origin)
         n = 5 * args.n
-        print(json.dumps({"mode": mode, "requests": n, "instructions_per_request": round((ir2 - ir1) / n),
+        print(json.dumps({"server": "nginx" if args.nginx else "apigw", "mode": mode, "requests": n,
+                          "instructions_per_request": round((ir2 - ir1) / n),
                           "allocations_per_request": round((a2 - a1) / n, 2)}))
     return 0
 

@@ -29,6 +29,7 @@ python3 bench/scenarios.py --bin "$bin" --rounds "$rounds" --out "$out/scenarios
   tee "$out/scenarios.md"
 echo "== instructions and allocations per request (callgrind)"
 python3 bench/request_cost.py --bin "$bin" | tee "$out/cost.jsonl"
+python3 bench/request_cost.py --nginx | tee -a "$out/cost.jsonl"
 echo "== footprint"
 bash bench/footprint.sh | tee "$out/footprint.md"
 echo "== memory"
