@@ -46,6 +46,8 @@ class HeaderMap {
 
   // Adds without copying: the caller guarantees the views outlive the map.
   void add_view(std::string_view name, std::string_view value) { fields_.push_back({name, value}); }
+  // set() without copying, on the same terms.
+  void set_view(std::string_view name, std::string_view value) { put(name, value, /*copy=*/false); }
 
   size_t size() const noexcept { return fields_.size(); }
   bool empty() const noexcept { return fields_.empty(); }
@@ -54,6 +56,7 @@ class HeaderMap {
   void clear() noexcept { fields_.clear(); }
 
  private:
+  void put(std::string_view name, std::string_view value, bool copy);
   Arena* arena_;
   std::pmr::vector<Header> fields_;
 };

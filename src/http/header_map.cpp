@@ -33,9 +33,19 @@ void HeaderMap::add(std::string_view name, std::string_view value) {
   fields_.push_back({arena_->dup(name), arena_->dup(value)});
 }
 
-void HeaderMap::set(std::string_view name, std::string_view value) {
-  remove(name);
-  add(name, value);
+void HeaderMap::set(std::string_view name, std::string_view value) { put(name, value, /*copy=*/true); }
+
+// The first field of that name takes the value in place (keeping its
+// position and its name's copy); later ones go. Absent: appended.
+void HeaderMap::put(std::string_view name, std::string_view value, bool copy) {
+  auto it = std::find_if(fields_.begin(), fields_.end(), [&](const Header& h) { return iequals(h.name, name); });
+  if (it == fields_.end()) {
+    fields_.push_back(copy ? Header{arena_->dup(name), arena_->dup(value)} : Header{name, value});
+    return;
+  }
+  it->value = copy ? arena_->dup(value) : value;
+  auto rest = std::remove_if(it + 1, fields_.end(), [&](const Header& h) { return iequals(h.name, name); });
+  fields_.erase(rest, fields_.end());
 }
 
 size_t HeaderMap::remove(std::string_view name) {

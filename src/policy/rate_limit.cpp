@@ -113,15 +113,16 @@ class RateLimit final : public Policy {
     Digits reset(seconds_up(out.d.reset_ns));
     Digits remaining(out.d.remaining);
     if (o_.headers == RateLimitOptions::HeadersMode::kLegacy) {
-      h.set("ratelimit-limit", limit_text_);
+      // The policy outlives the request: its own texts go in as views.
+      h.set_view("ratelimit-limit", limit_text_);
       h.set("ratelimit-remaining", remaining.view());
       h.set("ratelimit-reset", reset.view());
-      h.set("ratelimit-policy", policy_text_);
+      h.set_view("ratelimit-policy", policy_text_);
     } else {
       std::pmr::string v(&ex.arena());
       v.append("\"").append(o_.name).append("\";r=").append(remaining.view()).append(";t=").append(reset.view());
       h.set("ratelimit", v);
-      h.set("ratelimit-policy", policy_text_);
+      h.set_view("ratelimit-policy", policy_text_);
     }
     if (!out.d.allowed) add_retry_after(ex, out);
     return Decision::kContinue;
