@@ -13,13 +13,18 @@ using simdjson::dom::element;
 using simdjson::dom::element_type;
 
 bool is_secret_key(std::string_view key) {
-  return key == "token" || key == "password" || key == "secret" || key == "api_keys" || key == "private_key";
+  return key == "token" || key == "password" || key == "secret" || key == "api_keys" || key == "private_key" ||
+         key == "key_password";
 }
 
 void write(std::string& out, element e, bool redacted) {
   simdjson::dom::object object;
   simdjson::dom::array array;
   if (e.get(object) == simdjson::SUCCESS) {
+    if (redacted) {  // a secret given as an object: none of it shows, not even its keys
+      out.append("\"[redacted]\"");
+      return;
+    }
     out.push_back('{');
     bool first = true;
     for (auto [key, value] : object) {

@@ -12,7 +12,8 @@ namespace apigw::admin {
 std::string checksum(std::string_view document);
 
 // The document re-serialised (compact) with the values of secret keys
-// (token, password, secret, api_keys, private_key) replaced by "[redacted]".
+// (token, password, secret, api_keys, private_key, key_password) replaced by
+// "[redacted]" (an object under such a key as a whole; an array element by element).
 // *_env and *_file keys name where a secret lives, not the secret: kept.
 // A document that does not parse gives "null".
 std::string redact(std::string_view document);

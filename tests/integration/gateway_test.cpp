@@ -120,7 +120,7 @@ TEST_CASE("gateway: a handler answers from another thread over a real socket") {
   for (auto& t : threads) t.join();
 }
 
-TEST_CASE("gateway: reload while a request is in flight; it finishes on its snapshot") {
+TEST_CASE("gateway: reload while a request is in flight, it finishes on its snapshot") {
   Gate gate;
   std::vector<std::thread> threads;
   auto builder = [&](std::string body) {

@@ -247,7 +247,7 @@ TEST_CASE("proxy: round robin spreads requests evenly over the targets") {
   p.gw->stop();
 }
 
-TEST_CASE("proxy: Retry-After is honoured; a wait beyond the try window returns the origin's answer") {
+TEST_CASE("proxy: Retry-After is honoured, a wait beyond the try window returns the origin's answer") {
   for (const char* retry_after : {"0", "100"}) {
     RawOrigin failing([retry_after](const std::string&, bool*) {
       return std::string("HTTP/1.1 503 Service Unavailable\r\nretry-after: ") + retry_after +

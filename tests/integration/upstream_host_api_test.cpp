@@ -59,7 +59,7 @@ TEST_CASE("host api: a selector written by the host picks the targets") {
   gw->stop();
 }
 
-TEST_CASE("host api: discovery pushes a new target set; kept targets keep their connections") {
+TEST_CASE("host api: discovery pushes a new target set, kept targets keep their connections") {
   RawOrigin a([](const std::string&, bool*) { return ok_response("a"); });
   RawOrigin b([](const std::string&, bool*) { return ok_response("b"); });
   apigw::UpstreamOptions u;

@@ -6,7 +6,7 @@
 
 using apigw::telemetry::Method;
 
-TEST_CASE("metrics: counts by route, method and code; latency buckets") {
+TEST_CASE("metrics: counts by route, method and code, latency buckets") {
   auto m = std::make_unique<apigw::telemetry::RequestMetrics>();
   uint32_t users = apigw::telemetry::RouteNames::instance().intern("users");
   m->record(users, Method::kGet, 200, 300'000);     // 0.3 ms
