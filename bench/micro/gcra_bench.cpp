@@ -49,7 +49,7 @@ void report(const std::string& name, double ns, long ops) {
 apigw::PolicyPtr make_policy(uint64_t limit, size_t max_keys) {
   RateLimitOptions o;
   o.name = "bench";
-  o.key = RateLimitOptions::Key::kIp;
+  o.key = {{apigw::policy::RateLimitKeyPart::Kind::kIp, ""}};
   o.limit = limit;
   o.window_ms = 1000;
   o.max_keys = max_keys;

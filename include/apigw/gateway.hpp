@@ -36,6 +36,11 @@ namespace apigw {
 // to answer later, from any thread, through the ResumeToken.
 using Handler = std::function<Decision(Exchange&)>;
 
+// A rate_limit key made by the host ("key": "host:NAME"). Runs on the worker
+// thread for each request; returns a view into the request or into
+// ex.arena(), or "" when the request has no value for the key.
+using RateLimitKeyFunction = std::function<std::string_view(Exchange&)>;
+
 struct Limits {
   uint32_t max_header_bytes = 16384;   // request line + headers; beyond: 431
   uint32_t max_headers = 100;          // beyond: 431
@@ -118,6 +123,7 @@ class GatewayBuilder {
   GatewayBuilder& route(RouteOptions options);
   GatewayBuilder& clock(std::shared_ptr<const Clock> clock);
   GatewayBuilder& access_log(AccessLogOptions options);
+  GatewayBuilder& rate_limit_key(std::string name, RateLimitKeyFunction fn);
 
   // Checks everything; never aborts. The builder may be reused afterwards.
   Result<std::unique_ptr<Gateway>> build() const;
@@ -166,6 +172,12 @@ class Gateway {
   // health and warm connections. A host runs its own discovery (DNS SRV, a
   // registry, Kubernetes endpoints) and pushes what it finds here.
   Status set_upstream_targets(std::string_view name, std::vector<UpstreamTarget> targets);
+
+  // Emergency override of rate_limit policy `policy`: a new limit and burst
+  // (window unchanged) for every worker at once, kept across reloads until
+  // removed. Any thread. NotFound when the running config has no such policy.
+  Status set_rate_limit_override(std::string_view policy, uint64_t limit, uint64_t burst);
+  Status remove_rate_limit_override(std::string_view policy);
 
   // Opens the access log file again (after it was rotated away); any thread.
   void reopen_access_log() noexcept;

@@ -22,6 +22,7 @@ struct GatewayBuilder::State {
   std::vector<RouteOptions> routes;
   std::shared_ptr<const Clock> clock;
   std::optional<AccessLogOptions> access_log;
+  std::map<std::string, RateLimitKeyFunction, std::less<>> rate_limit_keys;
 };
 
 }  // namespace apigw

@@ -34,6 +34,7 @@ struct Gateway::Impl {
   bool stop_sent = false;
   std::atomic<uint64_t> next_version{1};
   upstream::UpstreamRegistry upstreams;  // health and budgets, kept across reloads
+  policy::PolicyStateRegistry policy_states;  // rate-limit keys and overrides, kept across reloads
   std::mutex reload_mu;                  // one reload at a time
   GatewayBuilder::State current_config;  // what the current snapshot was built from
   std::atomic<uint64_t> reloads_ok{0};
@@ -78,7 +79,7 @@ Status Gateway::Impl::bind_all(size_t worker_count) {
 
 Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
   auto impl = std::make_unique<Gateway::Impl>();
-  auto snap = Snapshot::compile(*this, impl->next_version.fetch_add(1), &impl->upstreams);
+  auto snap = Snapshot::compile(*this, impl->next_version.fetch_add(1), &impl->upstreams, &impl->policy_states);
   if (!snap) return snap.status();
   if (!state_->admin.address.empty()) {
     if (Status st = validate_admin(state_->admin); !st) return st;
@@ -224,7 +225,7 @@ Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
   if (s.admin.address != admin.address) return refuse("changing the admin address needs a restart");
   if (!same_access_log(s.access_log, current_config.access_log))
     return refuse("changing the access log needs a restart");
-  auto snap = Snapshot::compile(builder, next_version.fetch_add(1), &upstreams);
+  auto snap = Snapshot::compile(builder, next_version.fetch_add(1), &upstreams, &policy_states);
   if (!snap) {
     reloads_failed.fetch_add(1);
     return snap.status();
@@ -245,6 +246,14 @@ Status Gateway::set_upstream_targets(std::string_view name, std::vector<Upstream
   return impl_->reload_locked(GatewayBuilder::from_state(config));
 }
 
+Status Gateway::set_rate_limit_override(std::string_view policy, uint64_t limit, uint64_t burst) {
+  return impl_->policy_states.set_override(policy, {limit, burst});
+}
+
+Status Gateway::remove_rate_limit_override(std::string_view policy) {
+  return impl_->policy_states.remove_override(policy);
+}
+
 void Gateway::reopen_access_log() noexcept {
   if (impl_->access_log) impl_->access_log->reopen();
 }
@@ -263,7 +272,7 @@ bool Gateway::draining() const noexcept { return impl_->draining.load(); }
 GatewayStats gateway_stats(const Gateway& gw) {
   const Gateway::Impl& i = const_cast<Gateway&>(gw).impl();
   GatewayStats s{i.counters.connections.load(), i.counters.active_requests.load(), i.reloads_ok.load(),
-                 i.reloads_failed.load(), i.source->load()->version, {}, {}, {}};
+                 i.reloads_failed.load(), i.source->load()->version, {}, {}, {}, {}, {}};
   if (i.access_log) s.access_log = {i.access_log->written_lines(), i.access_log->dropped_lines()};
   for (size_t k = 0; k < i.counters.listener_names.size(); ++k)
     s.listener_connections.emplace_back(i.counters.listener_names[k], i.counters.listener_connections[k].load());
@@ -277,6 +286,11 @@ GatewayStats gateway_stats(const Gateway& gw) {
       u.ejections.push_back(shared->health->ejections(t));
     }
     s.upstreams.push_back(std::move(u));
+  }
+  for (const auto& [name, state] : i.policy_states.rate_limits()) {
+    GatewayStats::RateLimit r{name, {}};
+    for (size_t d = 0; d < r.decisions.size(); ++d) r.decisions[d] = state->counters.get(policy::LimitDecision(d));
+    s.rate_limits.push_back(std::move(r));
   }
   return s;
 }

@@ -53,6 +53,10 @@ GatewayBuilder& GatewayBuilder::route(RouteOptions options) {
   state_->routes.push_back(std::move(options));
   return *this;
 }
+GatewayBuilder& GatewayBuilder::rate_limit_key(std::string name, RateLimitKeyFunction fn) {
+  state_->rate_limit_keys[std::move(name)] = std::move(fn);
+  return *this;
+}
 GatewayBuilder& GatewayBuilder::clock(std::shared_ptr<const Clock> clock) {
   state_->clock = std::move(clock);
   return *this;

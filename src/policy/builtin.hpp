@@ -36,17 +36,22 @@ PolicyPtr make_headers(HeadersOptions options);
 
 // rate_limit (store "local"): GCRA over a bucket of limit + burst requests
 // refilled at `limit` per `window_ms`, exact across the workers of a process.
+struct RateLimitKeyPart {
+  enum class Kind : uint8_t { kIp, kRoute, kConsumer, kHeader, kHost };
+  Kind kind = Kind::kIp;
+  std::string name;  // kHeader: the header (lower case); kHost: the function (GatewayBuilder::rate_limit_key)
+};
 struct RateLimitOptions {
-  enum class Key : uint8_t { kIp, kRoute, kConsumer, kHeader };
   enum class HeadersMode : uint8_t { kLegacy, kIetf, kNone };
-  std::string name;          // the policy's name, for headers and metrics
-  Key key = Key::kIp;
-  std::string key_header;    // with kHeader
+  enum class MissingKey : uint8_t { kShared, kDeny };
+  std::string name;          // for headers; "" = the name it is registered under
+  std::vector<RateLimitKeyPart> key = {RateLimitKeyPart{}};  // several: one bucket per combination
+  MissingKey missing_key = MissingKey::kShared;  // a part without a value: one shared bucket, or 400
   uint64_t limit = 0;        // > 0
   uint64_t window_ms = 0;    // > 0
   uint64_t burst = 0;
   HeadersMode headers = HeadersMode::kLegacy;
-  size_t max_keys = 100000;  // beyond: the oldest idle keys are forgotten
+  size_t max_keys = 100000;  // beyond, while all are active: new keys share one overflow bucket
 };
 PolicyPtr make_rate_limit(RateLimitOptions options);
 

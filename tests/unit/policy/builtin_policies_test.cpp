@@ -111,8 +111,7 @@ TEST_CASE("rate_limit: ietf headers and per-header keys") {
   o.name = "per-user";
   o.limit = 1;
   o.window_ms = 60000;
-  o.key = apigw::policy::RateLimitOptions::Key::kHeader;
-  o.key_header = "x-user";
+  o.key = {{apigw::policy::RateLimitKeyPart::Kind::kHeader, "x-user"}};
   o.headers = apigw::policy::RateLimitOptions::HeadersMode::kIetf;
   auto c = client_with(apigw::policy::make_rate_limit(o), clock);
   auto first = c.get("/u/1", {{"x-user", "a"}});
