@@ -9,6 +9,7 @@ packages=(
 )
 if [ "${1:-}" = "--test" ]; then
   packages+=(python3 curl)                               # system tests' clients
+  packages+=(redis-server)                               # shared rate limits and quotas
   packages+=(wrk)                                        # the benchmark smoke run
 fi
 missing=()

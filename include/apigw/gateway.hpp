@@ -81,6 +81,16 @@ struct AccessLogOptions {
   uint64_t max_queued_bytes = 8u << 20;    // lines waiting for the writer; beyond: dropped
 };
 
+// The Redis server shared stores use (rate_limit and quota with store
+// "redis"). Each worker keeps `connections` connections of its own on its
+// loop, pipelined; a lost connection is reconnected with backoff.
+struct RedisOptions {
+  std::string address = "127.0.0.1:6379";  // IP:PORT (no name: hiredis would resolve it blocking)
+  std::string password;                    // "" = no AUTH
+  uint32_t timeout_ms = 250;               // a reply later than this fails the decision and the connection
+  uint32_t connections = 1;                // per worker
+};
+
 struct StaticResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -124,6 +134,7 @@ class GatewayBuilder {
   GatewayBuilder& clock(std::shared_ptr<const Clock> clock);
   GatewayBuilder& access_log(AccessLogOptions options);
   GatewayBuilder& rate_limit_key(std::string name, RateLimitKeyFunction fn);
+  GatewayBuilder& redis(RedisOptions options);
 
   // Checks everything; never aborts. The builder may be reused afterwards.
   Result<std::unique_ptr<Gateway>> build() const;

@@ -124,9 +124,14 @@ std::optional<policy::RateLimitOptions> read_rate_limit_options(ObjectReader& o,
   if (auto v = o.uint("window_ms", 1, kMaxWindowMs)) opts.window_ms = *v;
   else if (!o.has("window_ms")) o.missing("window_ms");
   if (auto v = o.uint("burst", 0, kMaxCount)) opts.burst = *v;
-  if (auto store = o.choice("store", {"local", "redis"}); store == 1u)
-    o.errors().add(o.child("store"), "not supported yet (the redis store is not in this build)");
-  (void)o.choice("on_store_error", {"allow", "deny"});
+  if (auto store = o.choice("store", {"local", "redis"}); store == 1u) {
+#ifdef APIGW_WITH_REDIS
+    opts.store = Opts::Store::kRedis;
+#else
+    o.errors().add(o.child("store"), "the redis store is not in this build (APIGW_WITH_REDIS=OFF)");
+#endif
+  }
+  if (auto on_error = o.choice("on_store_error", {"allow", "deny"})) opts.fail_open = *on_error == 0;
   if (auto mode = o.choice("headers", {"legacy", "ietf", "none"})) {
     const Opts::HeadersMode modes[] = {Opts::HeadersMode::kLegacy, Opts::HeadersMode::kIetf,
                                        Opts::HeadersMode::kNone};

@@ -23,6 +23,7 @@ struct GatewayBuilder::State {
   std::shared_ptr<const Clock> clock;
   std::optional<AccessLogOptions> access_log;
   std::map<std::string, RateLimitKeyFunction, std::less<>> rate_limit_keys;
+  std::optional<RedisOptions> redis;
 };
 
 }  // namespace apigw

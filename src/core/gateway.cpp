@@ -41,6 +41,7 @@ struct Gateway::Impl {
   std::atomic<uint64_t> reloads_failed{0};
   std::function<void()> on_stopped;
   int64_t drain_default_ms = 10000;
+  std::optional<RedisOptions> redis;  // fixed at start, like the listeners
 
   Status bind_all(size_t worker_count);
   Status reload_locked(const GatewayBuilder& builder);
@@ -48,6 +49,7 @@ struct Gateway::Impl {
     metrics.push_back(std::make_unique<telemetry::RequestMetrics>());
     auto w = std::make_unique<Worker>(source, admin_source, counters, metrics.back().get(), loop);
     if (access_log) w->set_access_log(*access_log);
+    if (redis) w->use_redis(*redis);
     if (metrics.size() == 1) w->run_upstream_checks();  // the first worker probes and resolves for all
     return w;
   }
@@ -98,6 +100,7 @@ Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
   impl->counters.listener_connections =
       std::make_unique<std::atomic<int64_t>[]>(impl->counters.listener_names.size());
   impl->drain_default_ms = state_->limits.drain_timeout_ms;
+  impl->redis = state_->redis;
   impl->source = std::make_shared<SnapshotSource>(std::move(snap.value()));
   impl->current_config = *state_;
   auto gw = std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
@@ -167,6 +170,7 @@ Status Gateway::attach(uv_loop_t* loop) {
     return st;
   }
   auto w = impl_->make_worker(loop);
+  w->adopt_thread();  // attach() is called on the loop's thread
   w->on_stopped([this] {
     if (impl_->on_stopped) impl_->on_stopped();
   });
@@ -209,6 +213,11 @@ bool same_access_log(const std::optional<AccessLogOptions>& a, const std::option
   if (!a || !b) return !a && !b;
   return a->path == b->path && a->sample_ratio == b->sample_ratio && a->max_queued_bytes == b->max_queued_bytes;
 }
+bool same_redis(const std::optional<RedisOptions>& a, const std::optional<RedisOptions>& b) {
+  if (!a || !b) return !a && !b;
+  return a->address == b->address && a->password == b->password && a->timeout_ms == b->timeout_ms &&
+         a->connections == b->connections;
+}
 }  // namespace
 
 Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
@@ -225,6 +234,7 @@ Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
   if (s.admin.address != admin.address) return refuse("changing the admin address needs a restart");
   if (!same_access_log(s.access_log, current_config.access_log))
     return refuse("changing the access log needs a restart");
+  if (!same_redis(s.redis, redis)) return refuse("changing redis needs a restart");
   auto snap = Snapshot::compile(builder, next_version.fetch_add(1), &upstreams, &policy_states);
   if (!snap) {
     reloads_failed.fetch_add(1);

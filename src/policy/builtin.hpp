@@ -52,6 +52,9 @@ struct RateLimitOptions {
   uint64_t burst = 0;
   HeadersMode headers = HeadersMode::kLegacy;
   size_t max_keys = 100000;  // beyond, while all are active: new keys share one overflow bucket
+  enum class Store : uint8_t { kLocal, kRedis };
+  Store store = Store::kLocal;  // kRedis: one bucket per key across every gateway sharing the Redis server
+  bool fail_open = true;        // Redis unreachable or late: allow (counted), or answer 503
 };
 PolicyPtr make_rate_limit(RateLimitOptions options);
 

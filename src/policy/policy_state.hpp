@@ -90,6 +90,7 @@ class PolicyStateRegistry {
 struct BindContext {
   PolicyStateRegistry& states;
   const std::map<std::string, RateLimitKeyFunction, std::less<>>& key_functions;
+  bool redis_configured = false;  // GatewayBuilder::redis was given
 };
 
 // A policy whose running instance needs state or host functions from the

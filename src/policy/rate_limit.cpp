@@ -14,6 +14,7 @@
 #include "policy/gcra.hpp"
 #include "policy/policy_state.hpp"
 #include "policy/rate_limit_key.hpp"
+#include "store/redis_client.hpp"
 
 namespace apigw::policy {
 namespace {
@@ -29,7 +30,15 @@ class Digits {
   size_t len_;
 };
 
+// A decision made in Redis, written by the reply callback: shared, because
+// the exchange may be gone by the time the reply comes.
+struct RemoteOutcome {
+  bool decided = false;
+  GcraDecision d{};
+};
+
 struct Outcome {
+  std::shared_ptr<RemoteOutcome> remote;
   bool decided = false;
   bool overridden = false;
   uint64_t limit = 0;
@@ -69,6 +78,8 @@ class RateLimit final : public Policy, public StatefulPolicy {
                                                   "\" (GatewayBuilder::rate_limit_key)");
       functions.back() = f->second;
     }
+    if (o_.store == RateLimitOptions::Store::kRedis && !ctx.redis_configured)
+      return Status(Code::kInvalidArgument, "policy \"" + name + "\": store \"redis\" needs the top-level redis section");
     return PolicyPtr(std::make_shared<RateLimit>(o_, name, ctx.states.rate_limit(name, o_.max_keys),
                                                  std::move(functions)));
   }
@@ -89,6 +100,7 @@ class RateLimit final : public Policy, public StatefulPolicy {
       out.limit = ov.limit;
       out.overridden = true;
     }
+    if (o_.store == RateLimitOptions::Store::kRedis) return decide_in_redis(ex, out, *key, params);
     int64_t now = ex.start_ns();
     KeyTable::Slot slot = st.keys.find_or_add(key.value_or(std::string_view()), now);
     out.decided = true;
@@ -107,7 +119,11 @@ class RateLimit final : public Policy, public StatefulPolicy {
   }
 
   Decision on_response(Exchange& ex) const noexcept override {
-    const Outcome& out = ex.ctx<Outcome>();
+    Outcome& out = ex.ctx<Outcome>();
+    if (out.remote && out.remote->decided) {
+      out.decided = true;
+      out.d = out.remote->d;
+    }
     if (!out.decided) return Decision::kContinue;
     HeaderMap& h = ex.response().headers;
     if (!out.d.allowed) h.set("retry-after", Digits(std::max<int64_t>(1, seconds_up(out.d.retry_after_ns))).view());
@@ -136,6 +152,65 @@ class RateLimit final : public Policy, public StatefulPolicy {
   }
 
  private:
+  // One round trip: the GCRA script runs in Redis on Redis's clock; the
+  // exchange waits (paused) for the reply.
+  Decision decide_in_redis(Exchange& ex, Outcome& out, std::optional<std::string_view> key,
+                           const GcraParams& params) const noexcept {
+#ifdef APIGW_WITH_REDIS
+    store::RedisClient* client = store::RedisClient::current();
+    if (client) {
+      try {
+        // A hash tag: the whole key maps to one Redis Cluster slot.
+        std::string redis_key = "apigw:rl:{" + name_ + "}:" + std::string(key.value_or(""));
+        std::vector<std::string> args = {std::to_string(std::max<int64_t>(1, params.interval_ns / 1000)),
+                                         std::to_string(params.capacity)};
+        auto remote = std::make_shared<RemoteOutcome>();
+        auto token = std::make_shared<ResumeToken>(ex.pause());
+        auto state = state_;
+        bool fail_open = o_.fail_open;
+        bool sent = client->run(store::Script::kGcra, redis_key, args,
+                                [remote, token, state, fail_open](store::ScriptReply r) {
+          if (!r.ok || r.values.size() != 4) return store_error(*token, *state, fail_open);
+          remote->decided = true;
+          remote->d.allowed = r.values[0] == 1;
+          remote->d.remaining = r.values[1];
+          remote->d.retry_after_ns = r.values[2] * 1000;
+          remote->d.reset_ns = r.values[3] * 1000;
+          state->counters.add(remote->d.allowed ? LimitDecision::kAllowed : LimitDecision::kLimited);
+          if (remote->d.allowed) token->resume();
+          else token->fail(Status::http(429, "rate_limited", "rate limit exceeded"));
+        });
+        if (sent) {
+          out.remote = std::move(remote);
+          return Decision::kPause;
+        }
+        // Not sent: the token is dropped below; answer through it, as a pause was begun.
+        store_error(*token, *state_, o_.fail_open);
+        return Decision::kPause;
+      } catch (...) {
+        // bad_alloc: as a store error, below
+      }
+    }
+#else
+    (void)key;
+    (void)params;
+    (void)out;
+#endif
+    return store_error_now(ex);
+  }
+
+  static void store_error(ResumeToken& token, RateLimitState& state, bool fail_open) {
+    state.counters.add(fail_open ? LimitDecision::kStoreErrorAllowed : LimitDecision::kStoreErrorDenied);
+    if (fail_open) token.resume();
+    else token.fail(Status::http(503, "rate_limit_store_unavailable", "the rate-limit store is unavailable"));
+  }
+
+  Decision store_error_now(Exchange& ex) const noexcept {
+    state_->counters.add(o_.fail_open ? LimitDecision::kStoreErrorAllowed : LimitDecision::kStoreErrorDenied);
+    if (o_.fail_open) return Decision::kContinue;
+    return ex.fail(Status::http(503, "rate_limit_store_unavailable", "the rate-limit store is unavailable"));
+  }
+
   static int64_t seconds_up(int64_t ns) { return ns <= 0 ? 0 : (ns + 999'999'999) / 1'000'000'000; }
 
   // RateLimit-Policy: draft 7's "5;w=1" (legacy) or the IETF draft's "\"name\";q=5;w=1".
