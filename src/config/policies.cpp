@@ -13,14 +13,14 @@ namespace {
 // Types SPEC.md defines whose implementation has not landed yet.
 const std::vector<std::string>& unsupported_types() {
   static const std::vector<std::string> types = {"ip_filter", "size_limit", "cors",      "api_key",
-                                                 "jwt",       "acl",        "quota",     "json_body",
+                                                 "jwt",       "acl",        "json_body",
                                                  "schema",    "cache"};
   return types;
 }
 
 const std::vector<std::string>& all_types() {
   static const std::vector<std::string> types = [] {
-    std::vector<std::string> t = {"request_id", "headers", "rate_limit"};
+    std::vector<std::string> t = {"request_id", "headers", "rate_limit", "quota"};
     t.insert(t.end(), unsupported_types().begin(), unsupported_types().end());
     return t;
   }();
@@ -42,6 +42,8 @@ PolicyPtr build_policy(LoadContext& ctx, ObjectReader& o, const std::string& nam
     if (auto opts = read_headers_options(o)) policy = policy::make_headers(std::move(*opts));
   } else if (*type == "rate_limit") {
     if (auto opts = read_rate_limit_options(o, name)) policy = policy::make_rate_limit(std::move(*opts));
+  } else if (*type == "quota") {
+    if (auto opts = read_quota_options(o, name)) policy = policy::make_quota(std::move(*opts));
   } else {
     judged = false;
     const auto& u = unsupported_types();

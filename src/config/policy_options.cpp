@@ -142,3 +142,28 @@ std::optional<policy::RateLimitOptions> read_rate_limit_options(ObjectReader& o,
 }
 
 }  // namespace apigw::config
+
+namespace apigw::config {
+
+std::optional<policy::QuotaOptions> read_quota_options(ObjectReader& o, const std::string& name) {
+  using Opts = policy::QuotaOptions;
+  const size_t before = o.errors().count();
+  Opts opts;
+  opts.name = name;
+#ifndef APIGW_WITH_REDIS
+  o.errors().add(o.child("type"), "quota needs Redis, which is not in this build (APIGW_WITH_REDIS=OFF)");
+#endif
+  if (auto period = o.choice("period", {"day", "month"})) opts.period = *period == 0 ? Opts::Period::kDay : Opts::Period::kMonth;
+  else if (!o.has("period")) o.missing("period");
+  if (auto v = o.uint("limit", 1, 1000000000000ULL)) opts.limit = *v;
+  else if (!o.has("limit")) o.missing("limit");
+  read_rate_limit_key(o, &opts.key);
+  if (auto missing = o.choice("missing_key", {"shared", "deny"}))
+    opts.missing_key = *missing == 0 ? policy::RateLimitOptions::MissingKey::kShared
+                                     : policy::RateLimitOptions::MissingKey::kDeny;
+  if (auto on_error = o.choice("on_store_error", {"allow", "deny"})) opts.fail_open = *on_error == 0;
+  if (o.errors().count() != before) return std::nullopt;
+  return opts;
+}
+
+}  // namespace apigw::config

@@ -14,5 +14,6 @@ namespace apigw::config {
 std::optional<policy::RequestIdOptions> read_request_id_options(ObjectReader& o);
 std::optional<policy::HeadersOptions> read_headers_options(ObjectReader& o);
 std::optional<policy::RateLimitOptions> read_rate_limit_options(ObjectReader& o, const std::string& name);
+std::optional<policy::QuotaOptions> read_quota_options(ObjectReader& o, const std::string& name);
 
 }  // namespace apigw::config

@@ -25,7 +25,8 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& 
   // Stateful policies run as copies bound to the gateway's state, one per name.
   policy::PolicyStateRegistry fresh_states;
   if (!states) states = &fresh_states;
-  policy::BindContext bind_ctx{*states, s.rate_limit_keys, s.redis.has_value()};
+  policy::BindContext bind_ctx{*states, s.rate_limit_keys, s.redis.has_value(),
+                              s.clock ? s.clock : SystemClock::instance()};
   std::map<std::string, PolicyPtr, std::less<>> bound;
   auto running_policy = [&](const std::string& name) -> Result<PolicyPtr> {
     if (auto it = bound.find(name); it != bound.end()) return it->second;

@@ -58,4 +58,18 @@ struct RateLimitOptions {
 };
 PolicyPtr make_rate_limit(RateLimitOptions options);
 
+// quota: `limit` requests per key (default the consumer) per UTC day or
+// month, counted in Redis (needs GatewayBuilder::redis). The window is taken
+// from the gateway's wall clock; the count is exact across gateways.
+struct QuotaOptions {
+  enum class Period : uint8_t { kDay, kMonth };
+  std::string name;  // "" = the name it is registered under
+  Period period = Period::kDay;
+  uint64_t limit = 0;  // > 0
+  std::vector<RateLimitKeyPart> key = {RateLimitKeyPart{RateLimitKeyPart::Kind::kConsumer, ""}};
+  RateLimitOptions::MissingKey missing_key = RateLimitOptions::MissingKey::kShared;
+  bool fail_open = true;  // Redis unreachable or late: allow (counted), or answer 503
+};
+PolicyPtr make_quota(QuotaOptions options);
+
 }  // namespace apigw::policy

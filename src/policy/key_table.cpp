@@ -24,15 +24,18 @@ KeyTable::Slot KeyTable::find_or_add(std::string_view key, int64_t now) {
 KeyTable::Cell* KeyTable::take_cell(Shard& s, int64_t now) {
   if (live_.load(std::memory_order_relaxed) >= max_keys_) {
     sweep(s, now, kSweepWhenFull);
+    if (live_.load(std::memory_order_relaxed) >= max_keys_) steal_idle(s, now);
     if (live_.load(std::memory_order_relaxed) >= max_keys_) return nullptr;
   }
   if (s.free.empty()) {
     if (cells_.fetch_add(1, std::memory_order_relaxed) < max_cells_) {
       s.cells.push_back(std::make_unique<Cell>());
+      s.cells.back()->index = s.cells.size() - 1;
       s.free.push_back(s.cells.back().get());
     } else {
       cells_.fetch_sub(1, std::memory_order_relaxed);
       sweep(s, now, kSweepWhenFull);
+      if (s.free.empty()) steal_idle(s, now);
       if (s.free.empty()) return nullptr;
     }
   }
@@ -40,6 +43,29 @@ KeyTable::Cell* KeyTable::take_cell(Shard& s, int64_t now) {
   s.free.pop_back();
   live_.fetch_add(1, std::memory_order_relaxed);
   return c;
+}
+
+void KeyTable::steal_idle(Shard& s, int64_t now) {
+  for (size_t k = 0; k < kStealShards; ++k) {
+    if (!s.free.empty() && live_.load(std::memory_order_relaxed) < max_keys_) return;
+    Shard& other = shards_[steal_cursor_.fetch_add(1, std::memory_order_relaxed) % kShards];
+    if (&other == &s || !other.mu.try_lock()) continue;
+    std::lock_guard<std::mutex> lock(other.mu, std::adopt_lock);
+    sweep(other, now, kSweepWhenFull);
+    if (!s.free.empty() || other.free.empty()) continue;
+    // Move one idle cell over: out of `other.cells` (swap with the last), into ours.
+    Cell* c = other.free.back();
+    other.free.pop_back();
+    std::unique_ptr<Cell> owned = std::move(other.cells[c->index]);
+    if (c->index != other.cells.size() - 1) {
+      other.cells[c->index] = std::move(other.cells.back());
+      other.cells[c->index]->index = c->index;
+    }
+    other.cells.pop_back();
+    c->index = s.cells.size();
+    s.cells.push_back(std::move(owned));
+    s.free.push_back(c);
+  }
 }
 
 void KeyTable::sweep(Shard& s, int64_t now, size_t steps) {

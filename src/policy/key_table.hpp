@@ -6,7 +6,9 @@
 // never freed while the table lives, so a cell pointer stays valid after the
 // lock is released. A key whose TAT is in the past has a full bucket again:
 // forgetting it changes no decision, so such keys are reclaimed, a few cells
-// per insert (a clock hand), never by a full sweep. A key is reclaimed only
+// per insert (a clock hand), never by a full sweep. When the table is full,
+// a few other shards are swept too (try_lock: never two locks waited for)
+// and an idle cell moves over, so idle keys anywhere make room. A key is reclaimed only
 // once idle for kIdleGraceNs more, so that a request that has just looked up
 // its cell (and is about to compare-and-swap) never sees it reused.
 #pragma once
@@ -46,6 +48,7 @@ class KeyTable {
     std::atomic<int64_t> tat{0};
     std::string key;
     bool used = false;
+    size_t index = 0;  // in its shard's `cells`
   };
   struct Shard {
     std::mutex mu;
@@ -57,14 +60,17 @@ class KeyTable {
   static constexpr size_t kShards = 64;
   static constexpr size_t kSweepPerInsert = 2;
   static constexpr size_t kSweepWhenFull = 64;
+  static constexpr size_t kStealShards = 4;  // other shards swept when this one has no idle cell
 
   void sweep(Shard& s, int64_t now, size_t steps);
   Cell* take_cell(Shard& s, int64_t now);
+  void steal_idle(Shard& s, int64_t now);
 
   const size_t max_keys_;
   const size_t max_cells_;
   std::atomic<size_t> live_{0};
   std::atomic<size_t> cells_{0};
+  std::atomic<size_t> steal_cursor_{0};
   alignas(64) std::atomic<int64_t> overflow_tat_{0};
   Shard shards_[kShards];
 };

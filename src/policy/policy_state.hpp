@@ -91,6 +91,7 @@ struct BindContext {
   PolicyStateRegistry& states;
   const std::map<std::string, RateLimitKeyFunction, std::less<>>& key_functions;
   bool redis_configured = false;  // GatewayBuilder::redis was given
+  std::shared_ptr<const Clock> clock;  // the gateway's (quota windows)
 };
 
 // A policy whose running instance needs state or host functions from the

@@ -104,7 +104,7 @@ TEST_CASE("rate_limit: a reload keeps the state of a policy of the same name") {
   gw.value()->stop();
 }
 
-TEST_CASE("rate_limit: an emergency override reaches every worker, survives reloads until removed") {
+TEST_CASE("rate_limit: an emergency override reaches every worker and survives reloads until removed") {
   auto clock = std::make_shared<apigw::ManualClock>();
   auto gw = limited_gateway(2, 0, clock).build();
   REQUIRE(gw);

@@ -24,10 +24,10 @@ def route(name, policy):
             "policies": [policy]}
 
 
-def get(port, path):
+def get(port, path, headers=None):
     conn = http.client.HTTPConnection(HOST, port, timeout=10)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=headers or {})
         res = conn.getresponse()
         res.read()
         return res.status, dict((k.lower(), v) for k, v in res.getheaders())
@@ -35,14 +35,14 @@ def get(port, path):
         conn.close()
 
 
-def hammer(ports, path, clients_per_port, each):
+def hammer(ports, path, clients_per_port, each, headers=None):
     """Concurrent clients on every gateway; returns the list of statuses."""
     statuses, lock = [], threading.Lock()
 
     def client(port):
         conn = http.client.HTTPConnection(HOST, port, timeout=10)
         for _ in range(each):
-            conn.request("GET", path)
+            conn.request("GET", path, headers=headers or {})
             res = conn.getresponse()
             res.read()
             with lock:

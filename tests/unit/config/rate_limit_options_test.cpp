@@ -87,7 +87,7 @@ TEST_CASE("config: store \"redis\" without a redis section is refused when the g
   CHECK(c.status().message().find("needs the top-level redis section") != std::string_view::npos);
 }
 
-TEST_CASE("config: without a Redis connection on the thread, on_store_error decides (allow counted, deny 503)") {
+TEST_CASE("config: without a Redis connection on the thread, on_store_error decides: allow counted and deny 503") {
   auto r = apigw::config::load(R"({"listeners": [{"address": "127.0.0.1:0"}],
     "redis": {"address": "127.0.0.1:1"},
     "policies": [{"name": "open", "type": "rate_limit", "limit": 1, "window_ms": 1000, "store": "redis"},

@@ -77,7 +77,7 @@ TEST_CASE("rate_limit: gcra arithmetic — capacity, refill and retry-after") {
   CHECK(apigw::policy::gcra_decide(p, tat, now + 200'000'000).allowed == true);
 }
 
-TEST_CASE("rate_limit: ten quick requests against limit 5 pass exactly five; time refills") {
+TEST_CASE("rate_limit: ten quick requests against limit 5 pass exactly five and time refills") {
   auto clock = std::make_shared<apigw::ManualClock>();
   apigw::policy::RateLimitOptions o;
   o.name = "five";

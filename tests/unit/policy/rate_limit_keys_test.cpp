@@ -36,7 +36,7 @@ RateLimitOptions one_per_minute() {
 
 }  // namespace
 
-TEST_CASE("rate_limit: the key table tracks at most max_keys; new keys beyond share one overflow bucket") {
+TEST_CASE("rate_limit: the key table tracks at most max_keys and new keys beyond share one overflow bucket") {
   apigw::policy::KeyTable t(4);
   const int64_t now = 1000;
   for (int i = 0; i < 4; ++i) {
@@ -55,7 +55,7 @@ TEST_CASE("rate_limit: the key table tracks at most max_keys; new keys beyond sh
   CHECK(t.size() <= 4);
 }
 
-TEST_CASE("rate_limit: idle keys are reclaimed a few at a time; the table stays bounded under churn") {
+TEST_CASE("rate_limit: idle keys are reclaimed a few at a time and the table stays bounded under churn") {
   apigw::policy::KeyTable t(100);
   const int64_t tick = apigw::policy::KeyTable::kIdleGraceNs / 10;
   for (int64_t i = 0; i < 100000; ++i) {
@@ -66,7 +66,7 @@ TEST_CASE("rate_limit: idle keys are reclaimed a few at a time; the table stays 
   }
 }
 
-TEST_CASE("rate_limit: a combined key gives one bucket per (consumer-header, route)") {
+TEST_CASE("rate_limit: a combined key gives one bucket per header and route pair") {
   auto clock = std::make_shared<apigw::ManualClock>();
   RateLimitOptions o = one_per_minute();
   o.key = {{Kind::kHeader, "x-user"}, {Kind::kRoute, ""}};
@@ -77,7 +77,7 @@ TEST_CASE("rate_limit: a combined key gives one bucket per (consumer-header, rou
   CHECK(c.get("/a", {{"x-user", "u2"}}).status == 200);
 }
 
-TEST_CASE("rate_limit: requests without a key share one bucket by default, or get 400 with missing_key deny") {
+TEST_CASE("rate_limit: requests without a key share one bucket by default or get 400 with missing_key deny") {
   auto clock = std::make_shared<apigw::ManualClock>();
   RateLimitOptions o = one_per_minute();
   o.key = {{Kind::kHeader, "x-user"}};
@@ -94,7 +94,7 @@ TEST_CASE("rate_limit: requests without a key share one bucket by default, or ge
   CHECK(deny.get("/a", {{"x-user", "u1"}}).status == 200);
 }
 
-TEST_CASE("rate_limit: a host-registered key function gives the key; an unknown one is refused at build") {
+TEST_CASE("rate_limit: a host-registered key function gives the key and an unknown one is refused at build") {
   auto clock = std::make_shared<apigw::ManualClock>();
   RateLimitOptions o = one_per_minute();
   o.key = {{Kind::kHost, "tenant"}};
@@ -122,7 +122,7 @@ TEST_CASE("rate_limit: a host-registered key function gives the key; an unknown 
   CHECK(refused.status().message().find("no rate-limit key function \"tenant\"") != std::string::npos);
 }
 
-TEST_CASE("rate_limit: headers none still sends Retry-After on 429, and no RateLimit fields") {
+TEST_CASE("rate_limit: headers none still sends Retry-After on 429 and no RateLimit fields") {
   auto clock = std::make_shared<apigw::ManualClock>();
   RateLimitOptions o = one_per_minute();
   o.headers = RateLimitOptions::HeadersMode::kNone;
