@@ -1,6 +1,7 @@
 """rate_limit with store "redis": gateways sharing one real redis-server."""
 
 import http.client
+import signal
 import threading
 import time
 import unittest
@@ -104,6 +105,25 @@ class RedisRateLimitTest(unittest.TestCase):
                     time.sleep(0.05)
         finally:
             redis.stop()
+
+
+@unittest.skipUnless(redis_available(), "redis-server is not installed")
+class RedisTimeoutTest(unittest.TestCase):
+    def test_a_redis_that_stops_answering_times_out_into_on_store_error(self):
+        with RedisServer() as redis:
+            cfg = config(redis.address, [limit_policy("closed", 100, "deny")], [route("closed", "closed")])
+            cfg["redis"]["timeout_ms"] = 100
+            with Gateway(cfg) as gw:
+                self.assertEqual(get(gw.port, "/closed")[0], 200)
+                redis.proc.send_signal(signal.SIGSTOP)  # connected, but silent
+                try:
+                    self.assertEqual(get(gw.port, "/closed")[0], 503)
+                finally:
+                    redis.proc.send_signal(signal.SIGCONT)
+                deadline = time.monotonic() + 15
+                while get(gw.port, "/closed")[0] != 200:
+                    self.assertLess(time.monotonic(), deadline, "the gateway did not reconnect to redis")
+                    time.sleep(0.05)
 
 
 def get_metrics(port):
