@@ -11,8 +11,20 @@ import threading
 HOST = "127.0.0.1"
 
 
+def gateway_has_redis():
+    """False when the apigw binary was built with APIGW_WITH_REDIS=OFF."""
+    import json
+    from harness import run_cli
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "config.json")
+        with open(path, "w") as f:
+            json.dump({"listeners": [{"address": HOST + ":0"}], "redis": {"address": HOST + ":6379"}}, f)
+        result = run_cli(["validate", "--config", path])
+    return "APIGW_WITH_REDIS=OFF" not in result.stdout + result.stderr
+
+
 def redis_available():
-    return shutil.which("redis-server") is not None
+    return shutil.which("redis-server") is not None and gateway_has_redis()
 
 
 def free_port():

@@ -7,7 +7,7 @@ from redis_server import RedisServer, redis_available
 from test_rate_limit_redis import get, hammer
 
 
-@unittest.skipUnless(redis_available(), "redis-server is not installed")
+@unittest.skipUnless(redis_available(), "redis-server is not installed, or apigw is built without Redis")
 class QuotaTest(unittest.TestCase):
     def test_quota_is_shared_by_two_gateways_and_answers_429_when_spent(self):
         with RedisServer() as redis:

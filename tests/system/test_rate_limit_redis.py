@@ -57,7 +57,7 @@ def hammer(ports, path, clients_per_port, each, headers=None):
     return statuses
 
 
-@unittest.skipUnless(redis_available(), "redis-server is not installed")
+@unittest.skipUnless(redis_available(), "redis-server is not installed, or apigw is built without Redis")
 class RedisRateLimitTest(unittest.TestCase):
     def test_two_gateways_share_one_exact_limit(self):
         with RedisServer() as redis:
@@ -107,7 +107,7 @@ class RedisRateLimitTest(unittest.TestCase):
             redis.stop()
 
 
-@unittest.skipUnless(redis_available(), "redis-server is not installed")
+@unittest.skipUnless(redis_available(), "redis-server is not installed, or apigw is built without Redis")
 class RedisTimeoutTest(unittest.TestCase):
     def test_a_redis_that_stops_answering_times_out_into_on_store_error(self):
         with RedisServer() as redis:
