@@ -9,6 +9,7 @@ packages=(
 )
 if [ "${1:-}" = "--test" ]; then
   packages+=(python3 python3-pip curl)                   # system tests' clients, pip install test
+  packages+=(redis-server)                               # shared rate limits and quotas
   packages+=(wrk)                                        # the benchmark smoke run
   packages+=(golang-go)                                  # the Go binding's tests
   packages+=(abigail-tools)                              # abidiff: the C ABI against its recorded dump

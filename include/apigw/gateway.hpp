@@ -36,6 +36,11 @@ namespace apigw {
 // to answer later, from any thread, through the ResumeToken.
 using Handler = std::function<Decision(Exchange&)>;
 
+// A rate_limit key made by the host ("key": "host:NAME"). Runs on the worker
+// thread for each request; returns a view into the request or into
+// ex.arena(), or "" when the request has no value for the key.
+using RateLimitKeyFunction = std::function<std::string_view(Exchange&)>;
+
 struct Limits {
   uint32_t max_header_bytes = 16384;   // request line + headers; beyond: 431
   uint32_t max_headers = 100;          // beyond: 431
@@ -87,6 +92,16 @@ struct TracingOptions {
   uint32_t export_timeout_ms = 2000;    // per export request
 };
 
+// The Redis server shared stores use (rate_limit and quota with store
+// "redis"). Each worker keeps `connections` connections of its own on its
+// loop, pipelined; a lost connection is reconnected with backoff.
+struct RedisOptions {
+  std::string address = "127.0.0.1:6379";  // IP:PORT (no name: hiredis would resolve it blocking)
+  std::string password;                    // "" = no AUTH
+  uint32_t timeout_ms = 250;               // a reply later than this fails the decision and the connection
+  uint32_t connections = 1;                // per worker
+};
+
 struct StaticResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -134,6 +149,8 @@ class GatewayBuilder {
   // relative *_file paths resolve against (set by the config loader): the
   // admin API shows it (secrets redacted) and replaces it (PUT /config).
   GatewayBuilder& config_document(std::string json, std::string base_dir);
+  GatewayBuilder& rate_limit_key(std::string name, RateLimitKeyFunction fn);
+  GatewayBuilder& redis(RedisOptions options);
 
   // Checks everything; never aborts. The builder may be reused afterwards.
   Result<std::unique_ptr<Gateway>> build() const;
@@ -193,6 +210,11 @@ class Gateway {
   uint64_t config_version() const noexcept;
   // Routes disabled through set_route_enabled, in name order.
   std::vector<std::string> disabled_routes() const;
+  // Emergency override of rate_limit policy `policy`: a new limit and burst
+  // (window unchanged) for every worker at once, kept across reloads until
+  // removed. Any thread. NotFound when the running config has no such policy.
+  Status set_rate_limit_override(std::string_view policy, uint64_t limit, uint64_t burst);
+  Status remove_rate_limit_override(std::string_view policy);
 
   // Opens the access log file again (after it was rotated away); any thread.
   void reopen_access_log() noexcept;

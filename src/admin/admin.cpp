@@ -138,6 +138,12 @@ std::string metrics_text(const Gateway& gw) {
     out += "apigw_trace_spans_total{result=\"exported\"} " + std::to_string(s.trace_spans->exported) + "\n";
     out += "apigw_trace_spans_total{result=\"dropped\"} " + std::to_string(s.trace_spans->dropped) + "\n";
   }
+  header(out, "apigw_ratelimit_decisions_total", "Rate-limit decisions, by policy and decision.", "counter");
+  for (const auto& r : s.rate_limits)
+    for (size_t d = 0; d < r.decisions.size(); ++d)
+      out += "apigw_ratelimit_decisions_total{policy=" + label(r.policy) + ",decision=\"" +
+             std::string(policy::decision_name(policy::LimitDecision(d))) + "\"} " + std::to_string(r.decisions[d]) +
+             "\n";
   header(out, "apigw_config_reloads_total", "Config reloads, by result.", "counter");
   out += "apigw_config_reloads_total{result=\"ok\"} " + std::to_string(s.reloads_ok) + "\n";
   out += "apigw_config_reloads_total{result=\"error\"} " + std::to_string(s.reloads_failed) + "\n";

@@ -3,11 +3,13 @@
 // Served by the same HTTP stack as everything else, from a snapshot of its own.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 
 #include "apigw/gateway.hpp"
 #include "core/snapshot.hpp"
+#include "policy/policy_state.hpp"
 #include "telemetry/request_metrics.hpp"
 
 namespace apigw {
@@ -39,6 +41,11 @@ struct GatewayStats {
     uint64_t dropped = 0;
   };
   std::optional<TraceSpans> trace_spans;  // none without tracing
+  struct RateLimit {
+    std::string policy;
+    std::array<uint64_t, static_cast<size_t>(policy::LimitDecision::kCount)> decisions;  // by LimitDecision
+  };
+  std::vector<RateLimit> rate_limits;
 };
 GatewayStats gateway_stats(const Gateway& gw);
 

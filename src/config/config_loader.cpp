@@ -58,7 +58,11 @@ void load_document(LoadContext& ctx, std::string_view json) {
   if (auto v = o.get("policies")) load_policies(ctx, *v, "/policies");
   if (auto v = o.get("upstreams")) load_upstreams(ctx, *v, "/upstreams");
   if (auto v = o.get("routes")) load_routes(ctx, *v, "/routes");
-  o.unsupported("redis", "Redis is not in this build");
+#ifdef APIGW_WITH_REDIS
+  if (auto v = o.get("redis")) load_redis(ctx, *v, "/redis");
+#else
+  o.unsupported("redis", "Redis is not in this build (APIGW_WITH_REDIS=OFF)");
+#endif
   o.unsupported("config_source", "reading the config from Redis is not in this build");
   if (auto v = o.get("telemetry")) load_telemetry(ctx, *v, "/telemetry");
   o.finish();

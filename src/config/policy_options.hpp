@@ -22,5 +22,6 @@ std::optional<policy::IpFilterOptions> read_ip_filter_options(ObjectReader& o);
 std::optional<policy::SizeLimitOptions> read_size_limit_options(ObjectReader& o);
 // cors_options.cpp
 std::optional<policy::CorsOptions> read_cors_options(ObjectReader& o);
+std::optional<policy::QuotaOptions> read_quota_options(ObjectReader& o, const std::string& name);
 
 }  // namespace apigw::config

@@ -43,6 +43,7 @@ void load_policies(LoadContext& ctx, Element value, const std::string& pointer);
 void load_upstreams(LoadContext& ctx, Element value, const std::string& pointer);
 void load_routes(LoadContext& ctx, Element value, const std::string& pointer);
 void load_telemetry(LoadContext& ctx, Element value, const std::string& pointer);
+void load_redis(LoadContext& ctx, Element value, const std::string& pointer);
 
 // "ip", "path", "header:NAME" or "cookie:NAME" (hash_on, split_on).
 std::optional<HashOn> parse_hash_on(const std::string& s);

@@ -25,6 +25,8 @@ struct GatewayBuilder::State {
   std::optional<TracingOptions> tracing;
   std::string document;      // the JSON loaded, "" when built through the C++ API
   std::string document_dir;  // where its relative *_file paths resolve
+  std::map<std::string, RateLimitKeyFunction, std::less<>> rate_limit_keys;
+  std::optional<RedisOptions> redis;
 };
 
 }  // namespace apigw

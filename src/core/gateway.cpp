@@ -36,6 +36,7 @@ struct Gateway::Impl {
   bool stop_sent = false;
   std::atomic<uint64_t> next_version{1};
   upstream::UpstreamRegistry upstreams;  // health and budgets, kept across reloads
+  policy::PolicyStateRegistry policy_states;  // rate-limit keys and overrides, kept across reloads
   std::mutex reload_mu;                  // one reload at a time
   GatewayBuilder::State current_config;  // what the current snapshot was built from
   std::set<std::string, std::less<>> disabled_routes;  // kill switches, applied over every config
@@ -43,6 +44,7 @@ struct Gateway::Impl {
   std::atomic<uint64_t> reloads_failed{0};
   std::function<void()> on_stopped;
   int64_t drain_default_ms = 10000;
+  std::optional<RedisOptions> redis;  // fixed at start, like the listeners
 
   Status bind_all(size_t worker_count);
   Status reload_locked(const GatewayBuilder& builder);
@@ -51,6 +53,7 @@ struct Gateway::Impl {
     auto w = std::make_unique<Worker>(source, admin_source, counters, metrics.back().get(), loop);
     if (access_log) w->set_access_log(*access_log);
     if (tracer) w->set_tracer(*tracer);
+    if (redis) w->use_redis(*redis);
     if (metrics.size() == 1) w->run_upstream_checks();  // the first worker probes and resolves for all
     return w;
   }
@@ -82,7 +85,7 @@ Status Gateway::Impl::bind_all(size_t worker_count) {
 
 Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
   auto impl = std::make_unique<Gateway::Impl>();
-  auto snap = Snapshot::compile(*this, impl->next_version.fetch_add(1), &impl->upstreams);
+  auto snap = Snapshot::compile(*this, impl->next_version.fetch_add(1), &impl->upstreams, &impl->policy_states);
   if (!snap) return snap.status();
   if (!state_->admin.address.empty()) {
     if (Status st = validate_admin(state_->admin); !st) return st;
@@ -106,6 +109,7 @@ Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
   impl->counters.listener_connections =
       std::make_unique<std::atomic<int64_t>[]>(impl->counters.listener_names.size());
   impl->drain_default_ms = state_->limits.drain_timeout_ms;
+  impl->redis = state_->redis;
   impl->source = std::make_shared<SnapshotSource>(std::move(snap.value()));
   impl->current_config = *state_;
   auto gw = std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
@@ -175,6 +179,7 @@ Status Gateway::attach(uv_loop_t* loop) {
     return st;
   }
   auto w = impl_->make_worker(loop);
+  w->adopt_thread();  // attach() is called on the loop's thread
   w->on_stopped([this] {
     if (impl_->on_stopped) impl_->on_stopped();
   });
@@ -224,6 +229,12 @@ bool same_tracing(const std::optional<TracingOptions>& a, const std::optional<Tr
          a->batch_spans == b->batch_spans && a->flush_interval_ms == b->flush_interval_ms &&
          a->export_timeout_ms == b->export_timeout_ms;
 }
+
+bool same_redis(const std::optional<RedisOptions>& a, const std::optional<RedisOptions>& b) {
+  if (!a || !b) return !a && !b;
+  return a->address == b->address && a->password == b->password && a->timeout_ms == b->timeout_ms &&
+         a->connections == b->connections;
+}
 }  // namespace
 
 Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
@@ -241,6 +252,7 @@ Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
   if (!same_access_log(s.access_log, current_config.access_log))
     return refuse("changing the access log needs a restart");
   if (!same_tracing(s.tracing, current_config.tracing)) return refuse("changing tracing needs a restart");
+  if (!same_redis(s.redis, redis)) return refuse("changing redis needs a restart");
   // Kill switches outlive the configs they were thrown on.
   GatewayBuilder switched;
   const GatewayBuilder* effective = &builder;
@@ -251,7 +263,7 @@ Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
     switched = GatewayBuilder::from_state(copy);
     effective = &switched;
   }
-  auto snap = Snapshot::compile(*effective, next_version.fetch_add(1), &upstreams);
+  auto snap = Snapshot::compile(*effective, next_version.fetch_add(1), &upstreams, &policy_states);
   if (!snap) {
     reloads_failed.fetch_add(1);
     return snap.status();
@@ -301,6 +313,14 @@ std::vector<std::string> Gateway::disabled_routes() const {
   return {impl_->disabled_routes.begin(), impl_->disabled_routes.end()};
 }
 
+Status Gateway::set_rate_limit_override(std::string_view policy, uint64_t limit, uint64_t burst) {
+  return impl_->policy_states.set_override(policy, {limit, burst});
+}
+
+Status Gateway::remove_rate_limit_override(std::string_view policy) {
+  return impl_->policy_states.remove_override(policy);
+}
+
 void Gateway::reopen_access_log() noexcept {
   if (impl_->access_log) impl_->access_log->reopen();
 }
@@ -319,7 +339,7 @@ bool Gateway::draining() const noexcept { return impl_->draining.load(); }
 GatewayStats gateway_stats(const Gateway& gw) {
   const Gateway::Impl& i = const_cast<Gateway&>(gw).impl();
   GatewayStats s{i.counters.connections.load(), i.counters.active_requests.load(), i.reloads_ok.load(),
-                 i.reloads_failed.load(), i.source->load()->version, {}, {}, {}, {}};
+                 i.reloads_failed.load(), i.source->load()->version, {}, {}, {}, {}, {}};
   if (i.access_log) s.access_log = {i.access_log->written_lines(), i.access_log->dropped_lines()};
   if (i.tracer) s.trace_spans = {i.tracer->exported_spans(), i.tracer->dropped_spans()};
   for (size_t k = 0; k < i.counters.listener_names.size(); ++k)
@@ -336,6 +356,11 @@ GatewayStats gateway_stats(const Gateway& gw) {
       u.ejections.push_back(shared->health->ejections(t));
     }
     s.upstreams.push_back(std::move(u));
+  }
+  for (const auto& [name, state] : i.policy_states.rate_limits()) {
+    GatewayStats::RateLimit r{name, {}};
+    for (size_t d = 0; d < r.decisions.size(); ++d) r.decisions[d] = state->counters.get(policy::LimitDecision(d));
+    s.rate_limits.push_back(std::move(r));
   }
   return s;
 }

@@ -1,5 +1,8 @@
 // GatewayBuilder: collects options; validate() checks them as a whole.
+#include <arpa/inet.h>
+
 #include <set>
+#include <string>
 
 #include "core/builder_state.hpp"
 #include "router/route_table.hpp"
@@ -62,6 +65,14 @@ GatewayBuilder& GatewayBuilder::route(RouteOptions options) {
   state_->routes.push_back(std::move(options));
   return *this;
 }
+GatewayBuilder& GatewayBuilder::rate_limit_key(std::string name, RateLimitKeyFunction fn) {
+  state_->rate_limit_keys[std::move(name)] = std::move(fn);
+  return *this;
+}
+GatewayBuilder& GatewayBuilder::redis(RedisOptions options) {
+  state_->redis = std::move(options);
+  return *this;
+}
 GatewayBuilder& GatewayBuilder::clock(std::shared_ptr<const Clock> clock) {
   state_->clock = std::move(clock);
   return *this;
@@ -109,6 +120,26 @@ Status validate_route(const GatewayBuilder::State& s, const RouteOptions& r, siz
   return Status();
 }
 
+Status validate_redis(const RedisOptions& r) {
+#ifndef APIGW_WITH_REDIS
+  (void)r;
+  return invalid("redis: not in this build (APIGW_WITH_REDIS=OFF)");
+#else
+  size_t colon = r.address.rfind(':');
+  std::string host = colon == std::string::npos ? "" : r.address.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned char buf[16];
+  bool ip = inet_pton(AF_INET, host.c_str(), buf) == 1 || inet_pton(AF_INET6, host.c_str(), buf) == 1;
+  std::string port = colon == std::string::npos ? "" : r.address.substr(colon + 1);
+  bool port_ok = !port.empty() && port.size() <= 5 && port.find_first_not_of("0123456789") == std::string::npos &&
+                 std::stoul(port) >= 1 && std::stoul(port) <= 65535;
+  if (!ip || !port_ok) return invalid("redis: address must be IP:PORT, got \"" + r.address + "\"");
+  if (r.timeout_ms < 1 || r.timeout_ms > 60000) return invalid("redis: timeout_ms must be 1..60000");
+  if (r.connections < 1 || r.connections > 64) return invalid("redis: connections must be 1..64");
+  return Status();
+#endif
+}
+
 }  // namespace
 
 Status GatewayBuilder::validate() const {
@@ -135,6 +166,9 @@ Status GatewayBuilder::validate() const {
     if (u.max_connections_per_target < 1) return invalid(where + ": max_connections_per_target must be at least 1");
     for (const auto& t : u.targets)
       if (t.weight < 1 || t.weight > 1000) return invalid(where + ": target weights must be 1..1000");
+  }
+  if (s.redis) {
+    if (Status st = validate_redis(*s.redis); !st) return st;
   }
   names.clear();
   for (size_t i = 0; i < s.routes.size(); ++i) {

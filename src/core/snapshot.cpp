@@ -8,7 +8,8 @@
 namespace apigw {
 
 Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& builder, uint64_t version,
-                                                          upstream::UpstreamRegistry* registry) {
+                                                          upstream::UpstreamRegistry* registry,
+                                                          policy::PolicyStateRegistry* states) {
   if (Status st = builder.validate(); !st) return st;
   const GatewayBuilder::State& s = builder.state();
   upstream::UpstreamRegistry fresh;
@@ -21,6 +22,24 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& 
     upstreams[u.name] = c.value();
     snap_upstreams.push_back(std::move(c.value()));
   }
+  // Stateful policies run as copies bound to the gateway's state, one per name.
+  policy::PolicyStateRegistry fresh_states;
+  if (!states) states = &fresh_states;
+  policy::BindContext bind_ctx{*states, s.rate_limit_keys, s.redis.has_value(),
+                              s.clock ? s.clock : SystemClock::instance()};
+  std::map<std::string, PolicyPtr, std::less<>> bound;
+  auto running_policy = [&](const std::string& name) -> Result<PolicyPtr> {
+    if (auto it = bound.find(name); it != bound.end()) return it->second;
+    PolicyPtr p = s.policies.find(name)->second;
+    if (auto* stateful = dynamic_cast<const policy::StatefulPolicy*>(p.get())) {
+      auto r = stateful->bind(bind_ctx, name);
+      if (!r) return r.status();
+      p = std::move(r.value());
+    }
+    bound.emplace(name, p);
+    return p;
+  };
+
   auto snap = std::make_shared<Snapshot>();
   snap->limits = s.limits;
   snap->clock = s.clock ? s.clock : SystemClock::instance();
@@ -41,7 +60,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& 
     CompiledRoute c;
     c.name = r.name;
     for (const auto& p : r.policies) {
-      c.policies.push_back(s.policies.find(p)->second);
+      auto policy = running_policy(p);
+      if (!policy) return policy.status();
+      c.policies.push_back(std::move(policy.value()));
       c.policy_metric_ids.push_back(telemetry::RouteNames::instance().intern(p));
     }
     c.respond = r.respond;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "apigw/gateway.hpp"
+#include "policy/policy_state.hpp"
 #include "router/route_table.hpp"
 #include "upstream/compiled_upstream.hpp"
 
@@ -43,9 +44,11 @@ struct Snapshot {
   uint64_t version = 0;
 
   // Checks the builder and compiles it. Never throws.
-  // `registry` keeps upstream state across reloads; null makes fresh state.
+  // `registry` keeps upstream state across reloads, `states` the state of
+  // stateful policies (rate limits); null makes fresh state.
   static Result<std::shared_ptr<const Snapshot>> compile(const GatewayBuilder& builder, uint64_t version,
-                                                        upstream::UpstreamRegistry* registry = nullptr);
+                                                        upstream::UpstreamRegistry* registry = nullptr,
+                                                        policy::PolicyStateRegistry* states = nullptr);
 };
 
 }  // namespace apigw

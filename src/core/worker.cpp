@@ -48,6 +48,9 @@ Worker::~Worker() {
       health_checker_.reset();
       resolver_.reset();
       upstreams_.reset();
+#ifdef APIGW_WITH_REDIS
+      redis_.reset();
+#endif
       queue_->shut();
       for (Listener* l : listeners_)
         uv_close(reinterpret_cast<uv_handle_t*>(&l->tcp), [](uv_handle_t* h) { delete reinterpret_cast<Listener*>(h); });
@@ -82,7 +85,24 @@ Status Worker::listen(const std::vector<int>& fds, const std::vector<int>& admin
   return Status();
 }
 
-void Worker::run() { uv_run(loop_, UV_RUN_DEFAULT); }
+void Worker::run() {
+  adopt_thread();
+  uv_run(loop_, UV_RUN_DEFAULT);
+}
+
+void Worker::use_redis(const RedisOptions& options) {
+#ifdef APIGW_WITH_REDIS
+  redis_ = std::make_unique<store::RedisClient>(loop_, options);
+#else
+  (void)options;
+#endif
+}
+
+void Worker::adopt_thread() {
+#ifdef APIGW_WITH_REDIS
+  store::RedisClient::set_current(redis_.get());
+#endif
+}
 
 void Worker::run_upstream_checks() {
   auto upstreams = [this]() -> const std::vector<std::shared_ptr<const upstream::CompiledUpstream>>& {
@@ -188,6 +208,9 @@ void Worker::maybe_finish() {
   health_checker_.reset();
   resolver_.reset();
   upstreams_.reset();  // closes pooled connections and their timers
+#ifdef APIGW_WITH_REDIS
+  redis_.reset();  // fails calls still waiting, closes the connections
+#endif
   queue_->shut();
   uv_timer_stop(&drain_timer_);
   auto closed = [](uv_handle_t* h) {

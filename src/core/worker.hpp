@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/worker_context.hpp"
+#include "store/redis_client.hpp"
 #include "telemetry/access_log.hpp"
 #include "telemetry/tracing.hpp"
 #include "upstream/health_checker.hpp"
@@ -56,6 +57,11 @@ class Worker {
   // This worker runs the active health checks and host-name re-resolution
   // of every upstream.
   void run_upstream_checks();
+  // This worker keeps connections to Redis for shared stores (before run()).
+  void use_redis(const RedisOptions& options);
+  // The loop runs on the calling thread from now on (attach): thread-bound
+  // services (the Redis client) are found from it.
+  void adopt_thread();
   // Requests on this worker are written to `writer` (before listen()).
   void set_access_log(telemetry::AccessLogWriter& writer);
   // Sampled exchanges on this worker export their spans to `exporter`.
@@ -105,6 +111,9 @@ class Worker {
   std::unique_ptr<telemetry::TraceBuffer> traces_;
   std::unique_ptr<upstream::HealthChecker> health_checker_;
   std::unique_ptr<upstream::TargetResolver> resolver_;
+#ifdef APIGW_WITH_REDIS
+  std::unique_ptr<store::RedisClient> redis_;
+#endif
   std::atomic<bool> stop_requested_{false};
   std::atomic<int64_t> drain_ms_{0};
   bool stopping_ = false;

@@ -37,17 +37,25 @@ PolicyPtr make_headers(HeadersOptions options);
 
 // rate_limit (store "local"): GCRA over a bucket of limit + burst requests
 // refilled at `limit` per `window_ms`, exact across the workers of a process.
+struct RateLimitKeyPart {
+  enum class Kind : uint8_t { kIp, kRoute, kConsumer, kHeader, kHost };
+  Kind kind = Kind::kIp;
+  std::string name;  // kHeader: the header (lower case); kHost: the function (GatewayBuilder::rate_limit_key)
+};
 struct RateLimitOptions {
-  enum class Key : uint8_t { kIp, kRoute, kConsumer, kHeader };
   enum class HeadersMode : uint8_t { kLegacy, kIetf, kNone };
-  std::string name;          // the policy's name, for headers and metrics
-  Key key = Key::kIp;
-  std::string key_header;    // with kHeader
+  enum class MissingKey : uint8_t { kShared, kDeny };
+  std::string name;          // for headers; "" = the name it is registered under
+  std::vector<RateLimitKeyPart> key = {RateLimitKeyPart{}};  // several: one bucket per combination
+  MissingKey missing_key = MissingKey::kShared;  // a part without a value: one shared bucket, or 400
   uint64_t limit = 0;        // > 0
   uint64_t window_ms = 0;    // > 0
   uint64_t burst = 0;
   HeadersMode headers = HeadersMode::kLegacy;
-  size_t max_keys = 100000;  // beyond: the oldest idle keys are forgotten
+  size_t max_keys = 100000;  // beyond, while all are active: new keys share one overflow bucket
+  enum class Store : uint8_t { kLocal, kRedis };
+  Store store = Store::kLocal;  // kRedis: one bucket per key across every gateway sharing the Redis server
+  bool fail_open = true;        // Redis unreachable or late: allow (counted), or answer 503
 };
 PolicyPtr make_rate_limit(RateLimitOptions options);
 
@@ -112,5 +120,18 @@ struct CorsOptions {
   int64_t max_age_s = -1;                   // -1: no Access-Control-Max-Age
 };
 PolicyPtr make_cors(CorsOptions options);
+// quota: `limit` requests per key (default the consumer) per UTC day or
+// month, counted in Redis (needs GatewayBuilder::redis). The window is taken
+// from the gateway's wall clock; the count is exact across gateways.
+struct QuotaOptions {
+  enum class Period : uint8_t { kDay, kMonth };
+  std::string name;  // "" = the name it is registered under
+  Period period = Period::kDay;
+  uint64_t limit = 0;  // > 0
+  std::vector<RateLimitKeyPart> key = {RateLimitKeyPart{RateLimitKeyPart::Kind::kConsumer, ""}};
+  RateLimitOptions::MissingKey missing_key = RateLimitOptions::MissingKey::kShared;
+  bool fail_open = true;  // Redis unreachable or late: allow (counted), or answer 503
+};
+PolicyPtr make_quota(QuotaOptions options);
 
 }  // namespace apigw::policy

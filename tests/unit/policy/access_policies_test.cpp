@@ -92,7 +92,7 @@ TEST_CASE("api_key: from the query, percent-decoded, and hidden from the upstrea
 TEST_CASE("api_key: the consumer feeds rate_limit key consumer") {
   apigw::policy::RateLimitOptions rl;
   rl.name = "per-consumer";
-  rl.key = apigw::policy::RateLimitOptions::Key::kConsumer;
+  rl.key = {{apigw::policy::RateLimitKeyPart::Kind::kConsumer, ""}};
   rl.limit = 1;
   rl.window_ms = 60000;
   auto c = client_with({api_key(), apigw::policy::make_rate_limit(rl)});

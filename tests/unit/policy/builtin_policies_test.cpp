@@ -77,7 +77,7 @@ TEST_CASE("rate_limit: gcra arithmetic — capacity, refill and retry-after") {
   CHECK(apigw::policy::gcra_decide(p, tat, now + 200'000'000).allowed == true);
 }
 
-TEST_CASE("rate_limit: ten quick requests against limit 5 pass exactly five, time refills") {
+TEST_CASE("rate_limit: ten quick requests against limit 5 pass exactly five and time refills") {
   auto clock = std::make_shared<apigw::ManualClock>();
   apigw::policy::RateLimitOptions o;
   o.name = "five";
@@ -111,8 +111,7 @@ TEST_CASE("rate_limit: ietf headers and per-header keys") {
   o.name = "per-user";
   o.limit = 1;
   o.window_ms = 60000;
-  o.key = apigw::policy::RateLimitOptions::Key::kHeader;
-  o.key_header = "x-user";
+  o.key = {{apigw::policy::RateLimitKeyPart::Kind::kHeader, "x-user"}};
   o.headers = apigw::policy::RateLimitOptions::HeadersMode::kIetf;
   auto c = client_with(apigw::policy::make_rate_limit(o), clock);
   auto first = c.get("/u/1", {{"x-user", "a"}});

@@ -1,0 +1,106 @@
+// State of stateful policies kept outside the config snapshot, by policy
+// name, so that a reload keeps it (like upstream::UpstreamRegistry).
+//
+// The Gateway owns one registry; Snapshot::compile binds each stateful
+// policy to its state (StatefulPolicy::bind).
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "apigw/gateway.hpp"
+#include "apigw/status.hpp"
+#include "policy/key_table.hpp"
+
+namespace apigw::policy {
+
+// What a rate_limit decided for one request (the `decision` label).
+enum class LimitDecision : uint8_t {
+  kAllowed,
+  kLimited,
+  kOverflowAllowed,    // key table full: judged by the shared overflow bucket
+  kOverflowLimited,
+  kMissingKeyDenied,   // no value for the key and missing_key "deny"
+  kStoreErrorAllowed,  // the store failed and on_store_error "allow"
+  kStoreErrorDenied,   // the store failed and on_store_error "deny"
+  kCount
+};
+std::string_view decision_name(LimitDecision d) noexcept;
+
+// A runtime change of a rate limit (Gateway::set_rate_limit_override).
+struct LimitOverride {
+  uint64_t limit;
+  uint64_t burst;
+};
+
+class LimitCounters {
+ public:
+  void add(LimitDecision d) noexcept { counts_[static_cast<size_t>(d)].fetch_add(1, std::memory_order_relaxed); }
+  uint64_t get(LimitDecision d) const noexcept { return counts_[static_cast<size_t>(d)].load(std::memory_order_relaxed); }
+
+ private:
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(LimitDecision::kCount)> counts_{};
+};
+
+// One rate_limit policy's state: its keys, its override, its counters.
+struct RateLimitState {
+  explicit RateLimitState(size_t max_keys) : keys(max_keys) {}
+
+  // The override, packed into one word so every worker sees limit and burst
+  // change together: 0 = none, else kSet | limit << 31 | burst.
+  static constexpr uint64_t kSet = 1ull << 63;
+  static uint64_t pack(LimitOverride o) { return kSet | (o.limit << 31) | o.burst; }
+  static LimitOverride unpack(uint64_t v) { return {(v & ~kSet) >> 31, v & ((1ull << 31) - 1)}; }
+
+  KeyTable keys;
+  alignas(64) std::atomic<uint64_t> override_packed{0};
+  LimitCounters counters;
+};
+
+class PolicyStateRegistry {
+ public:
+  // The state of rate_limit `name`: the one a running snapshot already uses,
+  // else a new one (with the override set for that name, if any).
+  std::shared_ptr<RateLimitState> rate_limit(const std::string& name, size_t max_keys);
+
+  // Overrides apply at once to every worker, and to the policy of that name
+  // in later configs until removed. Limits are 1..1,000,000,000.
+  Status set_override(std::string_view name, LimitOverride o);
+  Status remove_override(std::string_view name);
+
+  // The live states, by name (for metrics).
+  std::vector<std::pair<std::string, std::shared_ptr<RateLimitState>>> rate_limits() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, std::weak_ptr<RateLimitState>, std::less<>> states_;
+  std::map<std::string, LimitOverride, std::less<>> overrides_;
+};
+
+// Handed to StatefulPolicy::bind while a snapshot is compiled.
+struct BindContext {
+  PolicyStateRegistry& states;
+  const std::map<std::string, RateLimitKeyFunction, std::less<>>& key_functions;
+  bool redis_configured = false;  // GatewayBuilder::redis was given
+  std::shared_ptr<const Clock> clock;  // the gateway's (quota windows)
+};
+
+// A policy whose running instance needs state or host functions from the
+// gateway: the snapshot holds the bound copy, never the builder's object.
+class StatefulPolicy {
+ public:
+  virtual ~StatefulPolicy() = default;
+  // `name` is the name the policy was registered under.
+  virtual Result<PolicyPtr> bind(BindContext& ctx, const std::string& name) const = 0;
+};
+
+}  // namespace apigw::policy
