@@ -8,7 +8,7 @@ packages=(
   libhiredis-dev doctest-dev
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3 curl)                               # system tests' clients
+  packages+=(python3 curl openssl)                       # system tests' clients; openssl makes test certificates
   packages+=(wrk)                                        # the benchmark smoke run
 fi
 missing=()

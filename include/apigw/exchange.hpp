@@ -34,6 +34,12 @@ struct Request {
   HeaderMap headers;
   std::pmr::string body;      // buffered request body (bounded by max_body_bytes)
   std::string_view client_ip;
+  bool tls = false;  // arrived over TLS
+  // The client certificate, when one was presented and verified (TLS
+  // listeners with client_auth): its subject DN ("CN=alice,O=Acme") and its
+  // DNS and URI names ("DNS:a.example, URI:spiffe://x"); "" otherwise.
+  std::string_view client_cert_subject;
+  std::string_view client_cert_san;
 };
 
 struct Response {

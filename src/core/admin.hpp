@@ -31,6 +31,13 @@ struct GatewayStats {
     uint64_t dropped = 0;
   };
   std::optional<AccessLog> access_log;  // none when not configured
+  struct TlsListener {
+    std::string name;
+    std::vector<std::pair<std::string, uint64_t>> handshake_failures;  // by reason
+    uint64_t reloads_ok = 0;
+    uint64_t reloads_failed = 0;
+  };
+  std::vector<TlsListener> tls;  // TLS listeners only
 };
 GatewayStats gateway_stats(const Gateway& gw);
 

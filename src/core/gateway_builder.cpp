@@ -2,6 +2,7 @@
 #include <set>
 
 #include "core/builder_state.hpp"
+#include "net/tls_server_context.hpp"
 #include "router/route_table.hpp"
 
 namespace apigw {
@@ -111,6 +112,16 @@ Status GatewayBuilder::validate() const {
     if (l.address.empty()) return invalid("listener \"" + l.name + "\": address is empty");
     if (!l.name.empty() && !names.insert(l.name).second)
       return invalid("duplicate listener name \"" + l.name + "\"");
+    if (l.tls) {
+#if APIGW_WITH_TLS
+      // Reads the files too: a missing file or a key that is not the
+      // certificate's is a config error, not a failure at start.
+      auto ctx = net::TlsServerContext::create(*l.tls, nullptr);
+      if (!ctx) return std::move(ctx.status()).with_context("listener \"" + l.name + "\"");
+#else
+      return net::check_listener_tls(*l.tls).with_context("listener \"" + l.name + "\"");
+#endif
+    }
   }
   if (s.limits.max_header_bytes < 256) return invalid("limits.max_header_bytes must be at least 256");
   if (s.limits.max_uri_bytes < 16) return invalid("limits.max_uri_bytes must be at least 16");

@@ -15,6 +15,8 @@
 #include <vector>
 
 #include "core/worker_context.hpp"
+#include "net/tls_file_watch.hpp"
+#include "net/tls_listener.hpp"
 #include "telemetry/access_log.hpp"
 #include "upstream/health_checker.hpp"
 #include "upstream/target_resolver.hpp"
@@ -36,6 +38,8 @@ struct ProcessCounters {
   // Open connections per listener, in listener order; the admin listener last.
   std::vector<std::string> listener_names;
   std::unique_ptr<std::atomic<int64_t>[]> listener_connections;
+  // TLS state per listener, in listener order; null: plain HTTP.
+  std::vector<std::unique_ptr<net::TlsListener>> listener_tls;
 };
 
 class Worker {
@@ -53,7 +57,7 @@ class Worker {
   void request_stop(int64_t drain_ms);
   void on_stopped(std::function<void()> cb) { on_stopped_ = std::move(cb); }
   // This worker runs the active health checks and host-name re-resolution
-  // of every upstream.
+  // of every upstream, and watches the TLS listeners' certificate files.
   void run_upstream_checks();
   // Requests on this worker are written to `writer` (before listen()).
   void set_access_log(telemetry::AccessLogWriter& writer);
@@ -93,6 +97,7 @@ class Worker {
     WorkerContext* context;
     bool admin;
     std::atomic<int64_t>* open_connections;
+    net::TlsListener* tls;  // null: plain HTTP
   };
   std::vector<Listener*> listeners_;
   std::unordered_set<TcpConnection*> connections_;
@@ -101,6 +106,7 @@ class Worker {
   std::unique_ptr<telemetry::AccessLogBuffer> access_log_;
   std::unique_ptr<upstream::HealthChecker> health_checker_;
   std::unique_ptr<upstream::TargetResolver> resolver_;
+  std::unique_ptr<net::TlsFileWatch> tls_watch_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<int64_t> drain_ms_{0};
   bool stopping_ = false;

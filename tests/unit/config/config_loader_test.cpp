@@ -294,7 +294,11 @@ TEST_CASE("config: sections that have not landed are refused, not ignored") {
   CHECK_ERROR(r, "/redis", "not supported yet");
   CHECK_ERROR(r, "/config_source", "not supported yet");
   CHECK_ERROR(r, "/telemetry/tracing", "not supported yet");
-  CHECK_ERROR(r, "/listeners/0/tls", "not supported yet");
+#if APIGW_WITH_TLS
+  CHECK_ERROR(r, "/listeners/0/tls/certificates", "at least one certificate is needed");
+#else
+  CHECK_ERROR(r, "/listeners/0/tls", "TLS is not in this build (built with APIGW_WITH_TLS=OFF)");
+#endif
   CHECK_ERROR(r, "/policies/0/type", "policy type \"jwt\" is not supported yet");
   CHECK_FALSE(has_error(r, "/policies/0/issuer", ""));  // its options are not judged
   CHECK_ERROR(r, "/policies/1/store", "not supported yet");
