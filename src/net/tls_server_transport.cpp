@@ -112,7 +112,10 @@ void TlsServerTransport::on_established() {
   if (const mbedtls_x509_crt* crt = mbedtls_ssl_get_peer_cert(&ssl_)) {
     // client_auth "optional" lets a client without a certificate in, not
     // one whose certificate fails verification.
-    if (mbedtls_ssl_get_verify_result(&ssl_) != 0) return fail(TlsFailure::kClientCertificate);
+    if (mbedtls_ssl_get_verify_result(&ssl_) != 0) {
+      mbedtls_ssl_send_alert_message(&ssl_, MBEDTLS_SSL_ALERT_LEVEL_FATAL, MBEDTLS_SSL_ALERT_MSG_BAD_CERT);
+      return fail(TlsFailure::kClientCertificate);
+    }
     peer_.verified = true;
     read_identity(*crt, peer_);
   }
