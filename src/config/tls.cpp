@@ -8,6 +8,7 @@
 
 namespace apigw::config {
 
+#if APIGW_WITH_TLS
 namespace {
 
 std::optional<std::string> read_path(LoadContext& ctx, ObjectReader& o, std::string_view key, bool required) {
@@ -54,6 +55,7 @@ void read_certificates(LoadContext& ctx, ObjectReader& parent, ListenerTlsOption
 }
 
 }  // namespace
+#endif
 
 std::optional<ListenerTlsOptions> load_listener_tls(LoadContext& ctx, ObjectReader& listener) {
   auto value = listener.get("tls");

@@ -74,6 +74,7 @@ const std::vector<std::string>& default_tls_ciphers() {
 }
 
 bool known_tls_cipher(const std::string& name) { return cipher_id(name) != 0; }
+int tls_cipher_id(const std::string& name) { return cipher_id(name); }
 
 Result<std::shared_ptr<TlsTicketKeys>> TlsTicketKeys::create(uint32_t lifetime_ms) {
   std::shared_ptr<TlsTicketKeys> keys(new TlsTicketKeys());

@@ -85,6 +85,8 @@ class TlsServerContext {
 const std::vector<std::string>& default_tls_ciphers();
 // An IANA (TLS_ECDHE_...) or mbedTLS (TLS-ECDHE-...) suite name this build knows.
 bool known_tls_cipher(const std::string& name);
+// Its mbedTLS id; 0 when unknown.
+int tls_cipher_id(const std::string& name);
 
 #endif  // APIGW_WITH_TLS
 

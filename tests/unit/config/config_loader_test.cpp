@@ -287,9 +287,13 @@ TEST_CASE("config: sections that have not landed are refused, not ignored") {
     "routes": [{"name": "u", "match": {"path": "/"}, "upstream": "users",
                 "rewrite": {"path": "/"}, "split": [], "mirror": {"upstream": "users"}}]
   })");
-  // Upstream pools have landed (upstreams_test.cpp); their TLS has not.
+  // Upstream pools and their TLS have landed (upstreams_test.cpp).
   CHECK_FALSE(has_error(r, "/upstreams", ""));
-  CHECK_ERROR(r, "/upstreams/0/tls", "not supported yet (TLS is not in this build)");
+#if APIGW_WITH_TLS
+  CHECK_FALSE(has_error(r, "/upstreams/0/tls", ""));
+#else
+  CHECK_ERROR(r, "/upstreams/0/tls", "TLS is not in this build");
+#endif
   CHECK_ERROR(r, "/consumers", "not supported yet");
   CHECK_ERROR(r, "/redis", "not supported yet");
   CHECK_ERROR(r, "/config_source", "not supported yet");
