@@ -102,6 +102,13 @@ Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
       continue;
     }
 #if APIGW_WITH_TLS
+#ifndef MBEDTLS_THREADING_C
+    // Workers share a listener's keys; without mbedTLS's locks they must not.
+    if (state_->workers > 1)
+      return Status(Code::kInvalidArgument, "listener \"" + l.name +
+                                                "\": tls with more than one worker needs mbedTLS built with "
+                                                "MBEDTLS_THREADING_C");
+#endif
     auto tls = net::TlsListener::create(l.name, *l.tls);
     if (!tls) return tls.status();
     impl->counters.listener_tls.push_back(std::move(tls.value()));

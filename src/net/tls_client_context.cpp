@@ -31,6 +31,7 @@ TlsClientContext::~TlsClientContext() {
 }
 
 Result<std::shared_ptr<const TlsClientContext>> TlsClientContext::create(const UpstreamTlsOptions& options) {
+  tls_library_init();
   std::shared_ptr<TlsClientContext> ctx(new TlsClientContext());
   ctx->options_ = options;
   if (Status st = ctx->load(); !st) return std::move(st).with_context("tls");

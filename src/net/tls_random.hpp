@@ -13,4 +13,8 @@ namespace apigw::net {
 // and seeded on first use). 0 on success, an mbedTLS error otherwise.
 int tls_random(void* unused, unsigned char* out, size_t len);
 
+// Once per process before any TLS object is made: mbedTLS 3 needs PSA
+// crypto initialised; 2.x needs nothing. Safe to call repeatedly.
+void tls_library_init();
+
 }  // namespace apigw::net

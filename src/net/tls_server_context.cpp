@@ -77,6 +77,7 @@ bool known_tls_cipher(const std::string& name) { return cipher_id(name) != 0; }
 int tls_cipher_id(const std::string& name) { return cipher_id(name); }
 
 Result<std::shared_ptr<TlsTicketKeys>> TlsTicketKeys::create(uint32_t lifetime_ms) {
+  tls_library_init();
   std::shared_ptr<TlsTicketKeys> keys(new TlsTicketKeys());
   mbedtls_ssl_ticket_init(&keys->ctx_);
   keys->lifetime_ms_ = lifetime_ms;
@@ -105,6 +106,7 @@ TlsServerContext::~TlsServerContext() {
 Result<std::shared_ptr<const TlsServerContext>> TlsServerContext::create(const ListenerTlsOptions& options,
                                                                        std::shared_ptr<TlsTicketKeys> tickets) {
   if (Status st = check_listener_tls(options); !st) return st;
+  tls_library_init();
   std::shared_ptr<TlsServerContext> ctx(new TlsServerContext());
   ctx->options_ = options;
   if (Status st = ctx->load(std::move(tickets)); !st) return st;
@@ -179,7 +181,9 @@ Status TlsServerContext::load(std::shared_ptr<TlsTicketKeys> tickets) {
 
   static const char* alpn[] = {"http/1.1", nullptr};
   mbedtls_ssl_conf_alpn_protocols(&conf_, alpn);
+#ifdef MBEDTLS_SSL_RENEGOTIATION
   mbedtls_ssl_conf_renegotiation(&conf_, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+#endif
 
   if (o.client_auth != ClientAuth::kNone) {
     if (int rc = mbedtls_x509_crt_parse_file(&client_ca_, o.client_ca_file.c_str()); rc != 0)
