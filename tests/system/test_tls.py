@@ -14,6 +14,10 @@ from tls_certs import TestPKI
 from tls_client import client_context, get, metric, peer_cn, tls_connect
 
 
+TLS_BUILT = os.environ.get("APIGW_WITH_TLS", "1") != "0"
+
+
+@unittest.skipUnless(TLS_BUILT, "built with APIGW_WITH_TLS=OFF")
 class TlsTestBase(unittest.TestCase):
     @classmethod
     def make_certs(cls):
@@ -175,6 +179,7 @@ class TlsListenerTest(TlsTestBase):
         self.assertNotIn(key_line, self.gw.logs())
 
 
+@unittest.skipUnless(TLS_BUILT, "built with APIGW_WITH_TLS=OFF")
 class TlsConfigErrorsTest(unittest.TestCase):
     def test_validate_reports_a_key_that_does_not_match(self):
         d = tempfile.mkdtemp(prefix="apigw-tls-")
@@ -193,6 +198,24 @@ class TlsConfigErrorsTest(unittest.TestCase):
                 self.assertNotIn(f.read().splitlines()[1], r.stdout + r.stderr)
         finally:
             shutil.rmtree(d, ignore_errors=True)
+
+
+@unittest.skipIf(TLS_BUILT, "TLS is built in")
+class TlsNotBuiltTest(unittest.TestCase):
+    def test_a_tls_config_is_refused_clearly(self):
+        cfg = base_config(listeners=[{"name": "public", "address": HOST + ":0",
+                                      "tls": {"certificates": [{"cert_file": "a.pem", "key_file": "a.key"}]}}],
+                          upstreams=[{"name": "u", "targets": [{"address": "127.0.0.1:9"}],
+                                      "tls": {"server_name": "u.internal"}}])
+        gw = Gateway(cfg)
+        try:
+            gw.write_config()
+            r = run_cli(["validate", "--config", gw.config_path])
+        finally:
+            gw.close()
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("/listeners/0/tls: TLS is not in this build (built with APIGW_WITH_TLS=OFF)", r.stdout + r.stderr)
+        self.assertIn("/upstreams/0/tls: TLS is not in this build", r.stdout + r.stderr)
 
 
 if __name__ == "__main__":
