@@ -49,8 +49,10 @@ class TlsListenerTest(TlsTestBase):
                                 cls.cert(cls.wild, ["*.example.org"]), cls.cert(cls.default)],
                "handshake_timeout_ms": 500}
         strict = {"certificates": [cls.cert(cls.rsa, ["api.example.com"])]}
+        narrow = {"certificates": [cls.cert(cls.ec)], "ciphers": ["TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"]}
         cfg = base_config(listeners=[{"name": "public", "address": HOST + ":0", "tls": tls},
-                                     {"name": "strict", "address": HOST + ":0", "tls": strict}])
+                                     {"name": "strict", "address": HOST + ":0", "tls": strict},
+                                     {"name": "narrow", "address": HOST + ":0", "tls": narrow}])
         cls.gw = Gateway(cfg).start()
         cls.ctx = client_context(cls.pki.ca)
 
@@ -81,6 +83,26 @@ class TlsListenerTest(TlsTestBase):
             with tls_connect(self.gw.port, "api.example.com", ctx) as s:
                 self.assertEqual(peer_cn(s), cn)
                 self.assertEqual(s.cipher()[0], suite)
+
+    def refused_suite(self, listener, suite):
+        before = self.failures("no_shared_cipher", listener)
+        ctx = client_context(self.pki.ca, check_hostname=False)
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        ctx.set_ciphers(suite)
+        with self.assertRaises(ssl.SSLError):
+            tls_connect(self.gw.ports[listener], None, ctx).close()
+        self.assertEqual(self.failures("no_shared_cipher", listener), before + 1)
+
+    def test_defaults_refuse_suites_without_forward_secrecy_or_aead(self):
+        self.refused_suite("public", "AES128-GCM-SHA256")  # RSA key exchange
+        self.refused_suite("public", "ECDHE-RSA-AES128-SHA256")  # CBC
+
+    def test_ciphers_option(self):
+        self.refused_suite("narrow", "ECDHE-ECDSA-AES128-GCM-SHA256")
+        ctx = client_context(self.pki.ca, check_hostname=False)
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        with tls_connect(self.gw.ports["narrow"], None, ctx) as s:
+            self.assertEqual(s.cipher()[0], "ECDHE-ECDSA-AES256-GCM-SHA384")
 
     def test_wildcard_with_a_chain(self):
         with tls_connect(self.gw.port, "shop.example.org", self.ctx) as s:
