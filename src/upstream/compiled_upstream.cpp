@@ -61,7 +61,6 @@ Result<std::shared_ptr<const CompiledUpstream>> CompiledUpstream::compile(const 
   }
   if (o.tls) {
 #if APIGW_WITH_TLS
-    if (o.health_check) return Status(Code::kInvalidArgument, where + ": health_check over tls is not supported yet");
     auto tls = net::TlsClientContext::create(*o.tls);
     if (!tls) return std::move(tls.status()).with_context(where);
     c->tls = std::move(tls.value());

@@ -10,8 +10,9 @@ import tempfile
 import threading
 import unittest
 
-from harness import HOST, Gateway, base_config, simple_get
+from harness import HOST, Gateway, base_config, simple_get, wait_until
 from tls_certs import TestPKI
+from tls_client import metric
 
 
 class TlsOrigin(http.server.ThreadingHTTPServer):
@@ -84,6 +85,7 @@ class UpstreamTlsTest(unittest.TestCase):
         cls.gateway_cert = cls.clients.leaf("gateway", "apigw gateway", kind="ec", client=True)
         cls.origin = TlsOrigin(server)
         cls.mtls_origin = TlsOrigin(server, client_ca=cls.clients.ca)
+        cls.checked_origin = TlsOrigin(server)  # health probes only
 
         def up(name, origin, **tls):
             return {"name": name, "targets": [{"address": origin.address}], "tls": tls}
@@ -91,14 +93,20 @@ class UpstreamTlsTest(unittest.TestCase):
         def route(name):
             return {"name": name, "match": {"path_prefix": "/" + name + "/"}, "upstream": name}
 
-        names = ["good", "wrongca", "wrongname", "mtls", "nomtls"]
+        names = ["good", "wrongca", "wrongname", "mtls", "nomtls", "checked", "checkedbad"]
+        check = {"path": "/healthz", "interval_ms": 1000, "timeout_ms": 900, "healthy_threshold": 1,
+                 "unhealthy_threshold": 1}
         cfg = base_config(
             upstreams=[up("good", cls.origin, server_name="origin.internal", ca_file=cls.pki.ca),
                        up("wrongca", cls.origin, server_name="origin.internal", ca_file=cls.other.ca),
                        up("wrongname", cls.origin, server_name="other.internal", ca_file=cls.pki.ca),
                        up("mtls", cls.mtls_origin, server_name="origin.internal", ca_file=cls.pki.ca,
                           cert_file=cls.gateway_cert[0], key_file=cls.gateway_cert[1]),
-                       up("nomtls", cls.mtls_origin, server_name="origin.internal", ca_file=cls.pki.ca)],
+                       up("nomtls", cls.mtls_origin, server_name="origin.internal", ca_file=cls.pki.ca),
+                       dict(up("checked", cls.checked_origin, server_name="origin.internal", ca_file=cls.pki.ca),
+                            health_check=check),
+                       dict(up("checkedbad", cls.checked_origin, server_name="origin.internal", ca_file=cls.other.ca),
+                            health_check=check)],
             routes=[route(n) for n in names])
         cls.gw = Gateway(cfg).start()
 
@@ -107,6 +115,7 @@ class UpstreamTlsTest(unittest.TestCase):
         cls.gw.close()
         cls.origin.stop()
         cls.mtls_origin.stop()
+        cls.checked_origin.stop()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def get(self, path):
@@ -134,6 +143,18 @@ class UpstreamTlsTest(unittest.TestCase):
         self.assertEqual(resp.status, 200, resp.body)
         self.assertIn("apigw gateway", self.mtls_origin.client_subjects)
         self.assertEqual(self.get("/nomtls/x").status, 502)
+
+
+    def test_health_checks_speak_tls(self):
+        def healthy(name):
+            return metric(self.gw.admin_port, "apigw_upstream_target_healthy", upstream=name,
+                          target=self.checked_origin.address)
+        # Probes verify the origin as requests do: a wrong CA marks the target down.
+        self.assertTrue(wait_until(lambda: healthy("checkedbad") == 0, 10))
+        # Two probes of "checked" handshook with the origin: the first has been judged.
+        self.assertTrue(wait_until(lambda: self.checked_origin.connections >= 2, 10))
+        self.assertEqual(healthy("checked"), 1)
+        self.assertEqual(self.get("/checked/x").status, 200)
 
 
 if __name__ == "__main__":
