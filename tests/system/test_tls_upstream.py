@@ -22,6 +22,8 @@ class TlsOrigin(http.server.ThreadingHTTPServer):
 
     def __init__(self, cert, client_ca=None):
         self.connections = 0
+        self.closed = 0
+        self.reused = []  # per connection: did the gateway resume a session?
         self.client_subjects = []
         self.lock = threading.Lock()
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
@@ -37,10 +39,16 @@ class TlsOrigin(http.server.ThreadingHTTPServer):
                 self.request.do_handshake()  # in this connection's thread
                 with self.server.lock:
                     self.server.connections += 1
+                    self.server.reused.append(self.request.session_reused)
                     peer = self.request.getpeercert()
                     if peer:
                         self.server.client_subjects.append(dict(x[0] for x in peer["subject"])["commonName"])
                 super().setup()
+
+            def finish(self):
+                super().finish()
+                with self.server.lock:
+                    self.server.closed += 1
 
             def do_GET(self):
                 data = json.dumps({"path": self.path,
@@ -86,6 +94,7 @@ class UpstreamTlsTest(unittest.TestCase):
         cls.origin = TlsOrigin(server)
         cls.mtls_origin = TlsOrigin(server, client_ca=cls.clients.ca)
         cls.checked_origin = TlsOrigin(server)  # health probes only
+        cls.resume_origin = TlsOrigin(server)
 
         def up(name, origin, **tls):
             return {"name": name, "targets": [{"address": origin.address}], "tls": tls}
@@ -93,7 +102,7 @@ class UpstreamTlsTest(unittest.TestCase):
         def route(name):
             return {"name": name, "match": {"path_prefix": "/" + name + "/"}, "upstream": name}
 
-        names = ["good", "wrongca", "wrongname", "mtls", "nomtls", "checked", "checkedbad"]
+        names = ["good", "wrongca", "wrongname", "mtls", "nomtls", "checked", "checkedbad", "resume"]
         check = {"path": "/healthz", "interval_ms": 1000, "timeout_ms": 900, "healthy_threshold": 1,
                  "unhealthy_threshold": 1}
         cfg = base_config(
@@ -106,7 +115,9 @@ class UpstreamTlsTest(unittest.TestCase):
                        dict(up("checked", cls.checked_origin, server_name="origin.internal", ca_file=cls.pki.ca),
                             health_check=check),
                        dict(up("checkedbad", cls.checked_origin, server_name="origin.internal", ca_file=cls.other.ca),
-                            health_check=check)],
+                            health_check=check),
+                       dict(up("resume", cls.resume_origin, server_name="origin.internal", ca_file=cls.pki.ca),
+                            timeouts={"idle_ms": 100})],
             routes=[route(n) for n in names])
         cls.gw = Gateway(cfg).start()
 
@@ -116,6 +127,7 @@ class UpstreamTlsTest(unittest.TestCase):
         cls.origin.stop()
         cls.mtls_origin.stop()
         cls.checked_origin.stop()
+        cls.resume_origin.stop()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def get(self, path):
@@ -144,6 +156,13 @@ class UpstreamTlsTest(unittest.TestCase):
         self.assertIn("apigw gateway", self.mtls_origin.client_subjects)
         self.assertEqual(self.get("/nomtls/x").status, 502)
 
+
+    def test_a_new_connection_resumes_the_last_session(self):
+        self.assertEqual(self.get("/resume/1").status, 200)
+        # The pool closes the idle connection after idle_ms; the next request opens another.
+        self.assertTrue(wait_until(lambda: self.resume_origin.closed >= 1, 10))
+        self.assertEqual(self.get("/resume/2").status, 200)
+        self.assertEqual(self.resume_origin.reused, [False, True])
 
     def test_health_checks_speak_tls(self):
         def healthy(name):
