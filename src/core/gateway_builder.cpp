@@ -2,7 +2,9 @@
 #include <set>
 
 #include "core/builder_state.hpp"
+#include "net/tls_client_context.hpp"
 #include "net/tls_server_context.hpp"
+#include "upstream/target_address.hpp"
 #include "router/route_table.hpp"
 
 namespace apigw {
@@ -137,6 +139,18 @@ Status GatewayBuilder::validate() const {
     if (u.max_connections_per_target < 1) return invalid(where + ": max_connections_per_target must be at least 1");
     for (const auto& t : u.targets)
       if (t.weight < 1 || t.weight > 1000) return invalid(where + ": target weights must be 1..1000");
+    if (u.tls) {
+#if APIGW_WITH_TLS
+      // Reads the CA and client certificate files: errors show at validate, not at start.
+      auto ctx = net::TlsClientContext::create(*u.tls);
+      if (!ctx) return std::move(ctx.status()).with_context(where);
+      for (const auto& t : u.targets)
+        if (u.tls->verify && u.tls->server_name.empty() && !upstream::TargetAddress(t.address).is_name())
+          return invalid(where + ": tls needs server_name to verify target \"" + t.address + "\" (an IP address)");
+#else
+      return invalid(where + ": tls: TLS is not in this build (built with APIGW_WITH_TLS=OFF)");
+#endif
+    }
   }
   names.clear();
   for (size_t i = 0; i < s.routes.size(); ++i) {

@@ -57,6 +57,10 @@ Status TlsClientContext::load() {
   static const char* alpn[] = {"http/1.1", nullptr};
   mbedtls_ssl_conf_alpn_protocols(&conf_, alpn);
 
+  for (const std::string* f : {&o.ca_file, &o.cert_file, &o.key_file})
+    if (!f->empty())
+      if (std::string why = unreadable(*f); !why.empty())
+        return Status(Code::kInvalidArgument, "file \"" + *f + "\": " + why);
   if (o.verify) {
     int rc;
     if (!o.ca_file.empty()) {

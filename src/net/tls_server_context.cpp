@@ -114,6 +114,9 @@ Result<std::shared_ptr<const TlsServerContext>> TlsServerContext::create(const L
 }
 
 Status TlsServerContext::load_certificate(const TlsCertificate& c, Certificate& out) {
+  for (const std::string* f : {&c.cert_file, &c.key_file})
+    if (std::string why = unreadable(*f); !why.empty())
+      return Status(Code::kInvalidArgument, (f == &c.cert_file ? "cert_file \"" : "key_file \"") + *f + "\": " + why);
   if (int rc = mbedtls_x509_crt_parse_file(&out.chain, c.cert_file.c_str()); rc != 0)
     return Status(Code::kInvalidArgument, "cert_file \"" + c.cert_file + "\": " + tls_error_text(rc));
   const char* password = c.key_password.empty() ? nullptr : c.key_password.c_str();
@@ -186,6 +189,8 @@ Status TlsServerContext::load(std::shared_ptr<TlsTicketKeys> tickets) {
 #endif
 
   if (o.client_auth != ClientAuth::kNone) {
+    if (std::string why = unreadable(o.client_ca_file); !why.empty())
+      return Status(Code::kInvalidArgument, "client_ca_file \"" + o.client_ca_file + "\": " + why);
     if (int rc = mbedtls_x509_crt_parse_file(&client_ca_, o.client_ca_file.c_str()); rc != 0)
       return Status(Code::kInvalidArgument, "client_ca_file \"" + o.client_ca_file + "\": " + tls_error_text(rc));
     mbedtls_ssl_conf_ca_chain(&conf_, &client_ca_, nullptr);
