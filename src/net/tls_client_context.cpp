@@ -54,6 +54,7 @@ Status TlsClientContext::load() {
     if (int id = tls_cipher_id(name); id != 0) ciphers_.push_back(id);
   ciphers_.push_back(0);
   mbedtls_ssl_conf_ciphersuites(&conf_, ciphers_.data());
+  set_tls_groups(&conf_);
   static const char* alpn[] = {"http/1.1", nullptr};
   mbedtls_ssl_conf_alpn_protocols(&conf_, alpn);
 

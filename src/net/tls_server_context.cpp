@@ -73,6 +73,18 @@ const std::vector<std::string>& default_tls_ciphers() {
   return list;
 }
 
+void set_tls_groups(mbedtls_ssl_config* conf) {
+#if MBEDTLS_VERSION_NUMBER >= 0x03000000
+  static const uint16_t groups[] = {MBEDTLS_SSL_IANA_TLS_GROUP_SECP256R1, MBEDTLS_SSL_IANA_TLS_GROUP_X25519,
+                                    MBEDTLS_SSL_IANA_TLS_GROUP_SECP384R1, MBEDTLS_SSL_IANA_TLS_GROUP_NONE};
+  mbedtls_ssl_conf_groups(conf, groups);
+#else
+  static const mbedtls_ecp_group_id curves[] = {MBEDTLS_ECP_DP_SECP256R1, MBEDTLS_ECP_DP_CURVE25519,
+                                                MBEDTLS_ECP_DP_SECP384R1, MBEDTLS_ECP_DP_NONE};
+  mbedtls_ssl_conf_curves(conf, curves);
+#endif
+}
+
 bool known_tls_cipher(const std::string& name) { return cipher_id(name) != 0; }
 int tls_cipher_id(const std::string& name) { return cipher_id(name); }
 
@@ -181,6 +193,7 @@ Status TlsServerContext::load(std::shared_ptr<TlsTicketKeys> tickets) {
     if (int id = cipher_id(name); id != 0) ciphers_.push_back(id);
   ciphers_.push_back(0);
   mbedtls_ssl_conf_ciphersuites(&conf_, ciphers_.data());
+  set_tls_groups(&conf_);
 
   static const char* alpn[] = {"http/1.1", nullptr};
   mbedtls_ssl_conf_alpn_protocols(&conf_, alpn);

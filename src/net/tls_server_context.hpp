@@ -83,6 +83,9 @@ class TlsServerContext {
 
 // Default cipher suites: AEAD with ECDHE key exchange only.
 const std::vector<std::string>& default_tls_ciphers();
+// The key exchange groups, fastest first (mbedTLS prefers its own order, and
+// its default starts at P-521, several times slower than P-256).
+void set_tls_groups(mbedtls_ssl_config* conf);
 // An IANA (TLS_ECDHE_...) or mbedTLS (TLS-ECDHE-...) suite name this build knows.
 bool known_tls_cipher(const std::string& name);
 // Its mbedTLS id; 0 when unknown.
