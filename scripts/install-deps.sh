@@ -8,7 +8,7 @@ packages=(
   libhiredis-dev doctest-dev
 )
 if [ "${1:-}" = "--test" ]; then
-  packages+=(python3 python3-pip curl)                   # system tests' clients, pip install test
+  packages+=(python3 python3-pip curl openssl)           # system tests' clients; pip install test; test certificates
   packages+=(redis-server)                               # shared rate limits and quotas
   packages+=(wrk)                                        # the benchmark smoke run
   packages+=(golang-go)                                  # the Go binding's tests

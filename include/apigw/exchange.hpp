@@ -38,6 +38,12 @@ struct Request {
   // A policy may lower the body limit for this request (size_limit); the
   // connection answers 413 once the body passes it, chunked bodies included.
   uint64_t max_body_bytes = UINT64_MAX;
+  bool tls = false;  // arrived over TLS
+  // The client certificate, when one was presented and verified (TLS
+  // listeners with client_auth): its subject DN ("CN=alice,O=Acme") and its
+  // DNS and URI names ("DNS:a.example, URI:spiffe://x"); "" otherwise.
+  std::string_view client_cert_subject;
+  std::string_view client_cert_san;
 };
 
 struct Response {

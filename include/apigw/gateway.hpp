@@ -25,6 +25,7 @@
 #include "apigw/exchange.hpp"
 #include "apigw/policy.hpp"
 #include "apigw/status.hpp"
+#include "apigw/tls.hpp"
 #include "apigw/upstream.hpp"
 
 typedef struct uv_loop_s uv_loop_t;
@@ -56,6 +57,7 @@ struct Limits {
 struct ListenerOptions {
   std::string name;
   std::string address;  // "IP:PORT" or "[IPv6]:PORT"; port 0 picks a free one
+  std::optional<ListenerTlsOptions> tls;  // set: HTTPS
 };
 
 // The admin listener (SPEC.md section 3): /healthz, /readyz, /metrics.

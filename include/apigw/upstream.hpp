@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "apigw/tls.hpp"
+
 namespace apigw {
 
 enum class Balance : uint8_t {
@@ -89,6 +91,7 @@ struct UpstreamOptions {
   std::optional<HealthCheckOptions> health_check;
   CircuitBreakerOptions circuit_breaker;
   uint32_t max_connections_per_target = 256;  // per worker
+  std::optional<UpstreamTlsOptions> tls;  // set: HTTPS to the targets
 };
 
 // How a route forwards to its upstream.

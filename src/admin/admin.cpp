@@ -124,6 +124,22 @@ std::string metrics_text(const Gateway& gw) {
   header(out, "apigw_connections_active", "Open client connections, by listener.", "gauge");
   for (const auto& [name, n] : s.listener_connections)
     out += "apigw_connections_active{listener=" + label(name) + "} " + std::to_string(n) + "\n";
+  if (!s.tls.empty()) {
+    header(out, "apigw_tls_handshake_failures_total", "TLS handshakes that failed, by listener and reason.",
+           "counter");
+    for (const auto& t : s.tls)
+      for (const auto& [reason, n] : t.handshake_failures)
+        out += "apigw_tls_handshake_failures_total{listener=" + label(t.name) + ",reason=" + label(reason) + "} " +
+               std::to_string(n) + "\n";
+    header(out, "apigw_tls_certificate_reloads_total",
+           "Certificate reloads of TLS listeners (config reload or files changed), by result.", "counter");
+    for (const auto& t : s.tls) {
+      out += "apigw_tls_certificate_reloads_total{listener=" + label(t.name) + ",result=\"ok\"} " +
+             std::to_string(t.reloads_ok) + "\n";
+      out += "apigw_tls_certificate_reloads_total{listener=" + label(t.name) + ",result=\"error\"} " +
+             std::to_string(t.reloads_failed) + "\n";
+    }
+  }
   header(out, "apigw_requests_active", "Requests in flight.", "gauge");
   out += "apigw_requests_active " + std::to_string(s.active_requests) + "\n";
   if (s.access_log) {

@@ -46,6 +46,13 @@ struct GatewayStats {
     std::array<uint64_t, static_cast<size_t>(policy::LimitDecision::kCount)> decisions;  // by LimitDecision
   };
   std::vector<RateLimit> rate_limits;
+  struct TlsListener {
+    std::string name;
+    std::vector<std::pair<std::string, uint64_t>> handshake_failures;  // by reason
+    uint64_t reloads_ok = 0;
+    uint64_t reloads_failed = 0;
+  };
+  std::vector<TlsListener> tls;  // TLS listeners only
 };
 GatewayStats gateway_stats(const Gateway& gw);
 

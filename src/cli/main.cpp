@@ -142,7 +142,8 @@ int cmd_run(const Args& a) {
   for (size_t i = 0; i < addrs.size(); ++i) {
     bool admin = i >= state.listeners.size();
     std::string name = admin ? "admin" : state.listeners[i].name;
-    std::printf("apigw %s: %s listening on http://%s\n", apigw_version(), name.c_str(), addrs[i].c_str());
+    const char* scheme = !admin && state.listeners[i].tls ? "https" : "http";
+    std::printf("apigw %s: %s listening on %s://%s\n", apigw_version(), name.c_str(), scheme, addrs[i].c_str());
   }
   if (a.config.empty())
     std::printf("quickstart: try  curl http://127.0.0.1:8080/hello  or  curl http://127.0.0.1:8080/echo/hi\n");

@@ -52,7 +52,7 @@ void load_listeners(LoadContext& ctx, Element value, const std::string& pointer)
       ctx.errors.add(name ? o.child("name") : o.pointer(), "duplicate listener name " + quote(listener.name));
     bool loopback = false;
     if (auto address = read_address(ctx, o, &loopback)) listener.address = *address;
-    o.unsupported("tls", "TLS listeners are not in this build");
+    listener.tls = load_listener_tls(ctx, o);
     o.finish();
     ctx.builder->listener(std::move(listener));
   }

@@ -45,6 +45,10 @@ void load_routes(LoadContext& ctx, Element value, const std::string& pointer);
 void load_telemetry(LoadContext& ctx, Element value, const std::string& pointer);
 void load_redis(LoadContext& ctx, Element value, const std::string& pointer);
 
+// The "tls" object of a listener or an upstream; nullopt when absent or wrong.
+std::optional<ListenerTlsOptions> load_listener_tls(LoadContext& ctx, ObjectReader& listener);
+std::optional<UpstreamTlsOptions> load_upstream_tls(LoadContext& ctx, ObjectReader& upstream);
+
 // "ip", "path", "header:NAME" or "cookie:NAME" (hash_on, split_on).
 std::optional<HashOn> parse_hash_on(const std::string& s);
 

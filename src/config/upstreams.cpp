@@ -193,7 +193,7 @@ void load_upstreams(LoadContext& ctx, Element value, const std::string& pointer)
     read_health_check(o, &u.health_check);
     read_circuit_breaker(o, &u.circuit_breaker);
     read_u32(o, "max_connections_per_target", &u.max_connections_per_target, 1, 100000);
-    o.unsupported("tls", "TLS is not in this build");
+    u.tls = load_upstream_tls(ctx, o);
     o.finish();
     if (ctx.errors.count() == before) ctx.builder->upstream(std::move(u));
   }

@@ -28,6 +28,14 @@ Decision echo_handler(Exchange& ex) {
   out.push_back(static_cast<char>('0' + r.version_minor));
   out += "\",\"route\":";
   append_json_string(out, ex.route().name);
+  if (r.tls) {
+    // What policies see of a TLS client: its verified certificate, if any.
+    out += ",\"tls\":{\"client_cert_subject\":";
+    append_json_string(out, r.client_cert_subject);
+    out += ",\"client_cert_san\":";
+    append_json_string(out, r.client_cert_san);
+    out += "}";
+  }
   out += ",\"params\":{";
   bool first = true;
   for (const auto& p : ex.params()) {

@@ -108,6 +108,26 @@ Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
   impl->counters.listener_names.push_back("admin");
   impl->counters.listener_connections =
       std::make_unique<std::atomic<int64_t>[]>(impl->counters.listener_names.size());
+  for (const ListenerOptions& l : state_->listeners) {
+    if (!l.tls) {
+      impl->counters.listener_tls.emplace_back();
+      continue;
+    }
+#if APIGW_WITH_TLS
+#ifndef MBEDTLS_THREADING_C
+    // Workers share a listener's keys; without mbedTLS's locks they must not.
+    if (state_->workers > 1)
+      return Status(Code::kInvalidArgument, "listener \"" + l.name +
+                                                "\": tls with more than one worker needs mbedTLS built with "
+                                                "MBEDTLS_THREADING_C");
+#endif
+    auto tls = net::TlsListener::create(l.name, *l.tls);
+    if (!tls) return tls.status();
+    impl->counters.listener_tls.push_back(std::move(tls.value()));
+#else
+    return net::check_listener_tls(*l.tls).with_context("listener \"" + l.name + "\"");
+#endif
+  }
   impl->drain_default_ms = state_->limits.drain_timeout_ms;
   impl->redis = state_->redis;
   impl->source = std::make_shared<SnapshotSource>(std::move(snap.value()));
@@ -245,9 +265,12 @@ Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
   };
   if (s.workers != workers) return refuse("changing workers needs a restart");
   if (s.listeners.size() != listeners.size()) return refuse("changing listeners needs a restart");
-  for (size_t i = 0; i < s.listeners.size(); ++i)
+  for (size_t i = 0; i < s.listeners.size(); ++i) {
     if (s.listeners[i].address != listeners[i].address)
       return refuse("changing listener addresses needs a restart");
+    if (s.listeners[i].tls.has_value() != listeners[i].tls.has_value())
+      return refuse("turning TLS on or off on a listener needs a restart");
+  }
   if (s.admin.address != admin.address) return refuse("changing the admin address needs a restart");
   if (!same_access_log(s.access_log, current_config.access_log))
     return refuse("changing the access log needs a restart");
@@ -263,11 +286,32 @@ Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
     switched = GatewayBuilder::from_state(copy);
     effective = &switched;
   }
+#if APIGW_WITH_TLS
+  // New certificates are loaded before anything changes: all or nothing.
+  std::vector<std::pair<net::TlsListener*, net::TlsListener::Prepared>> tls;
+  for (size_t i = 0; i < s.listeners.size(); ++i) {
+    if (!s.listeners[i].tls) continue;
+    net::TlsListener* l = counters.listener_tls[i].get();
+    auto prepared = l->prepare(*s.listeners[i].tls);
+    if (!prepared) {
+      reloads_failed.fetch_add(1);
+      l->reloads_failed.fetch_add(1, std::memory_order_relaxed);
+      return std::move(prepared.status()).with_context("listener \"" + s.listeners[i].name + "\"");
+    }
+    tls.emplace_back(l, std::move(prepared.value()));
+  }
+#endif
   auto snap = Snapshot::compile(*effective, next_version.fetch_add(1), &upstreams, &policy_states);
   if (!snap) {
     reloads_failed.fetch_add(1);
     return snap.status();
   }
+#if APIGW_WITH_TLS
+  for (auto& [l, prepared] : tls) {
+    l->commit(std::move(prepared));
+    l->reloads_ok.fetch_add(1, std::memory_order_relaxed);
+  }
+#endif
   source->store(std::move(snap.value()));
   current_config = s;
   reloads_ok.fetch_add(1);
@@ -344,6 +388,16 @@ GatewayStats gateway_stats(const Gateway& gw) {
   if (i.tracer) s.trace_spans = {i.tracer->exported_spans(), i.tracer->dropped_spans()};
   for (size_t k = 0; k < i.counters.listener_names.size(); ++k)
     s.listener_connections.emplace_back(i.counters.listener_names[k], i.counters.listener_connections[k].load());
+#if APIGW_WITH_TLS
+  for (const auto& l : i.counters.listener_tls) {
+    if (!l) continue;
+    GatewayStats::TlsListener t{l->name(), {}, l->reloads_ok.load(), l->reloads_failed.load()};
+    for (size_t r = 0; r < net::kTlsFailureKinds; ++r)
+      t.handshake_failures.emplace_back(net::tls_failure_name(static_cast<net::TlsFailure>(r)),
+                                        const_cast<net::TlsListener&>(*l).failures().by_reason[r].load());
+    s.tls.push_back(std::move(t));
+  }
+#endif
   // The shards only grow while the gateway starts; a scrape comes later.
   for (const auto& shard : i.metrics) shard->collect(s.requests);
   int64_t now = i.source->load()->clock->monotonic_ns();  // the clock health times are on

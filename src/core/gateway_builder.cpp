@@ -5,6 +5,9 @@
 #include <string>
 
 #include "core/builder_state.hpp"
+#include "net/tls_client_context.hpp"
+#include "net/tls_server_context.hpp"
+#include "upstream/target_address.hpp"
 #include "router/route_table.hpp"
 
 namespace apigw {
@@ -151,6 +154,16 @@ Status GatewayBuilder::validate() const {
     if (l.address.empty()) return invalid("listener \"" + l.name + "\": address is empty");
     if (!l.name.empty() && !names.insert(l.name).second)
       return invalid("duplicate listener name \"" + l.name + "\"");
+    if (l.tls) {
+#if APIGW_WITH_TLS
+      // Reads the files too: a missing file or a key that is not the
+      // certificate's is a config error, not a failure at start.
+      auto ctx = net::TlsServerContext::create(*l.tls, nullptr);
+      if (!ctx) return std::move(ctx.status()).with_context("listener \"" + l.name + "\"");
+#else
+      return net::check_listener_tls(*l.tls).with_context("listener \"" + l.name + "\"");
+#endif
+    }
   }
   if (s.limits.max_header_bytes < 256) return invalid("limits.max_header_bytes must be at least 256");
   if (s.limits.max_uri_bytes < 16) return invalid("limits.max_uri_bytes must be at least 16");
@@ -166,6 +179,18 @@ Status GatewayBuilder::validate() const {
     if (u.max_connections_per_target < 1) return invalid(where + ": max_connections_per_target must be at least 1");
     for (const auto& t : u.targets)
       if (t.weight < 1 || t.weight > 1000) return invalid(where + ": target weights must be 1..1000");
+    if (u.tls) {
+#if APIGW_WITH_TLS
+      // Reads the CA and client certificate files: errors show at validate, not at start.
+      auto ctx = net::TlsClientContext::create(*u.tls);
+      if (!ctx) return std::move(ctx.status()).with_context(where);
+      for (const auto& t : u.targets)
+        if (u.tls->verify && u.tls->server_name.empty() && !upstream::TargetAddress(t.address).is_name())
+          return invalid(where + ": tls needs server_name to verify target \"" + t.address + "\" (an IP address)");
+#else
+      return invalid(where + ": tls: TLS is not in this build (built with APIGW_WITH_TLS=OFF)");
+#endif
+    }
   }
   if (s.redis) {
     if (Status st = validate_redis(*s.redis); !st) return st;

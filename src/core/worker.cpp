@@ -47,6 +47,7 @@ Worker::~Worker() {
     if (!finished_) {
       health_checker_.reset();
       resolver_.reset();
+      tls_watch_.reset();
       upstreams_.reset();
 #ifdef APIGW_WITH_REDIS
       redis_.reset();
@@ -66,7 +67,8 @@ Worker::~Worker() {
 Status Worker::listen(const std::vector<int>& fds, const std::vector<int>& admin_fds) {
   size_t index = 0;
   auto add_listener = [this, &index](int fd, WorkerContext* ctx) -> Status {
-    auto* l = new Listener{{}, this, ctx, ctx == &admin_context_, &counters_.listener_connections[index++]};
+    net::TlsListener* tls = index < counters_.listener_tls.size() ? counters_.listener_tls[index].get() : nullptr;
+    auto* l = new Listener{{}, this, ctx, ctx == &admin_context_, &counters_.listener_connections[index++], tls};
     uv_tcp_init(loop_, &l->tcp);
     listeners_.push_back(l);
     ++handles_open_;
@@ -110,12 +112,16 @@ void Worker::run_upstream_checks() {
   };
   health_checker_ = std::make_unique<upstream::HealthChecker>(loop_, upstreams);
   resolver_ = std::make_unique<upstream::TargetResolver>(loop_, upstreams);
+  std::vector<net::TlsListener*> tls;
+  for (const auto& l : counters_.listener_tls)
+    if (l) tls.push_back(l.get());
+  if (!tls.empty()) tls_watch_ = std::make_unique<net::TlsFileWatch>(loop_, std::move(tls));
 }
 
 void Worker::on_connection(uv_stream_t* server, int status) {
   if (status != 0) return;
   auto* l = reinterpret_cast<Listener*>(server);
-  TcpConnection::accept(server, *l->worker, *l->context, l->open_connections);
+  TcpConnection::accept(server, *l->worker, *l->context, l->open_connections, l->tls);
 }
 
 void Worker::request_stop(int64_t drain_ms) {
@@ -207,6 +213,7 @@ void Worker::maybe_finish() {
   context_.upstreams = nullptr;
   health_checker_.reset();
   resolver_.reset();
+  tls_watch_.reset();
   upstreams_.reset();  // closes pooled connections and their timers
 #ifdef APIGW_WITH_REDIS
   redis_.reset();  // fails calls still waiting, closes the connections

@@ -16,6 +16,8 @@
 
 #include "core/worker_context.hpp"
 #include "store/redis_client.hpp"
+#include "net/tls_file_watch.hpp"
+#include "net/tls_listener.hpp"
 #include "telemetry/access_log.hpp"
 #include "telemetry/tracing.hpp"
 #include "upstream/health_checker.hpp"
@@ -38,6 +40,8 @@ struct ProcessCounters {
   // Open connections per listener, in listener order; the admin listener last.
   std::vector<std::string> listener_names;
   std::unique_ptr<std::atomic<int64_t>[]> listener_connections;
+  // TLS state per listener, in listener order; null: plain HTTP.
+  std::vector<std::unique_ptr<net::TlsListener>> listener_tls;
 };
 
 class Worker {
@@ -55,7 +59,7 @@ class Worker {
   void request_stop(int64_t drain_ms);
   void on_stopped(std::function<void()> cb) { on_stopped_ = std::move(cb); }
   // This worker runs the active health checks and host-name re-resolution
-  // of every upstream.
+  // of every upstream, and watches the TLS listeners' certificate files.
   void run_upstream_checks();
   // This worker keeps connections to Redis for shared stores (before run()).
   void use_redis(const RedisOptions& options);
@@ -102,6 +106,7 @@ class Worker {
     WorkerContext* context;
     bool admin;
     std::atomic<int64_t>* open_connections;
+    net::TlsListener* tls;  // null: plain HTTP
   };
   std::vector<Listener*> listeners_;
   std::unordered_set<TcpConnection*> connections_;
@@ -114,6 +119,7 @@ class Worker {
 #ifdef APIGW_WITH_REDIS
   std::unique_ptr<store::RedisClient> redis_;
 #endif
+  std::unique_ptr<net::TlsFileWatch> tls_watch_;
   std::atomic<bool> stop_requested_{false};
   std::atomic<int64_t> drain_ms_{0};
   bool stopping_ = false;

@@ -22,7 +22,13 @@ Request& ServerConnection::on_message_begin() {
   const auto& snapshot = worker_.snapshot();
   parser_.set_limits(snapshot->limits);
   flow_ = std::make_unique<Flow>(*this, snapshot, worker_.queue(), worker_.now_ns(), worker_.upstreams);
-  flow_->request().client_ip = transport_.peer_ip();
+  Request& request = flow_->request();
+  request.client_ip = transport_.peer_ip();
+  if (const TlsPeer* peer = transport_.tls_peer()) {
+    request.tls = true;
+    request.client_cert_subject = peer->subject;
+    request.client_cert_san = peer->san;
+  }
   worker_.active_requests->fetch_add(1, std::memory_order_relaxed);
   head_done_ = message_done_ = sent_continue_ = false;
   bytes_out_ = 0;
@@ -32,6 +38,12 @@ Request& ServerConnection::on_message_begin() {
 
 void ServerConnection::on_head_complete() {
   head_done_ = true;
+  if (const TlsPeer* peer = transport_.tls_peer(); peer && !peer->forward_header.empty()) {
+    // Only the gateway may say who the client is: a value the client sent goes.
+    Request& r = flow_->request();
+    r.headers.remove(peer->forward_header);
+    if (peer->verified) r.headers.add_view(peer->forward_header, peer->subject);
+  }
   set_timer(Timer::kNone);
   if (worker_.traces) flow_->begin_trace(worker_.traces->options());
   // One request in 16 times its policy phases (two clock reads each).

@@ -17,16 +17,16 @@
 
 namespace apigw::http {
 
-class ServerConnection final : public RequestSink, public FlowHost {
+class ServerConnection final : public RequestSink, public FlowHost, public TransportReceiver {
  public:
   ServerConnection(Transport& transport, WorkerContext& worker);
   ~ServerConnection() override;
 
   // Transport events.
-  void on_read(const char* data, size_t len);
-  void on_eof();
-  void on_timeout();
-  void on_write_done();
+  void on_read(const char* data, size_t len) override;
+  void on_eof() override;
+  void on_timeout() override;
+  void on_write_done() override;
 
   // Stop keep-alive; close at once when idle.
   void begin_drain();

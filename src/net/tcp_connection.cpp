@@ -30,7 +30,7 @@ TcpConnection::TcpConnection(Worker& worker, WorkerContext& context, std::atomic
 TcpConnection::~TcpConnection() = default;
 
 void TcpConnection::accept(uv_stream_t* server, Worker& worker, WorkerContext& context,
-                           std::atomic<int64_t>* listener_gauge) {
+                           std::atomic<int64_t>* listener_gauge, net::TlsListener* tls) {
   auto* c = new TcpConnection(worker, context, listener_gauge);
   if (uv_accept(server, reinterpret_cast<uv_stream_t*>(&c->tcp_)) != 0) {
     c->abort_now();
@@ -43,10 +43,10 @@ void TcpConnection::accept(uv_stream_t* server, Worker& worker, WorkerContext& c
     c->abort_now();
     return;
   }
-  c->start();
+  c->start(tls);
 }
 
-void TcpConnection::start() {
+void TcpConnection::start([[maybe_unused]] net::TlsListener* tls) {
   worker_.add(this);
   listener_gauge_->fetch_add(1, std::memory_order_relaxed);
   uv_tcp_nodelay(&tcp_, 1);
@@ -58,7 +58,18 @@ void TcpConnection::start() {
     else
       uv_ip4_name(reinterpret_cast<sockaddr_in*>(&ss), peer_ip_, sizeof peer_ip_);
   }
-  http_.emplace(*this, context_);
+#if APIGW_WITH_TLS
+  if (tls) {
+    tls_.emplace(*this, tls->current(), &tls->failures());
+    http_.emplace(*tls_, context_);
+    tls_->set_receiver(&*http_);
+    receiver_ = &*tls_;
+  }
+#endif
+  if (!receiver_) {
+    http_.emplace(*this, context_);
+    receiver_ = &*http_;
+  }
   resume_reading();
 }
 
@@ -107,14 +118,14 @@ void TcpConnection::on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf) {
   if (n < 0) {
     if (n == UV_EOF) {
       c->pause_reading();
-      c->http_->on_eof();
+      c->receiver_->on_eof();
     } else {
       c->closing_ = true;
       c->finish_close();
     }
     return;
   }
-  c->http_->on_read(buf->base, static_cast<size_t>(n));
+  c->receiver_->on_read(buf->base, static_cast<size_t>(n));
 }
 
 void TcpConnection::write(const std::string_view* bufs, size_t count) {
@@ -144,7 +155,7 @@ void TcpConnection::on_write(uv_write_t* req, int status) {
   if (c->closing_) {
     c->finish_close();
   } else {
-    c->http_->on_write_done();
+    c->receiver_->on_write_done();
   }
 }
 
@@ -178,7 +189,7 @@ void TcpConnection::on_timer(uv_timer_t* t) {
     return;
   }
   c->deadline_ = 0;
-  c->http_->on_timeout();
+  c->receiver_->on_timeout();
 }
 
 void TcpConnection::close(bool linger) {

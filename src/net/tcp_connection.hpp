@@ -1,4 +1,5 @@
-// TcpConnection: the libuv TCP transport under one ServerConnection.
+// TcpConnection: the libuv TCP transport under one ServerConnection, with a
+// TLS layer between the two on a TLS listener.
 #pragma once
 
 #include <uv.h>
@@ -6,6 +7,8 @@
 #include <optional>
 
 #include "http/server_connection.hpp"
+#include "net/tls_listener.hpp"
+#include "net/tls_server_transport.hpp"
 #include "net/transport.hpp"
 
 namespace apigw {
@@ -15,9 +18,9 @@ class Worker;
 class TcpConnection final : public Transport {
  public:
   // Accepts one pending connection from `server`; closes it at once when the
-  // process is over max_connections.
+  // process is over max_connections. `tls` null: plain HTTP.
   static void accept(uv_stream_t* server, Worker& worker, WorkerContext& context,
-                     std::atomic<int64_t>* listener_gauge);
+                     std::atomic<int64_t>* listener_gauge, net::TlsListener* tls);
 
   void write(const std::string_view* bufs, size_t count) override;
   bool write_pending() const noexcept override { return writes_in_flight_ > 0; }
@@ -36,7 +39,7 @@ class TcpConnection final : public Transport {
   TcpConnection(Worker& worker, WorkerContext& context, std::atomic<int64_t>* listener_gauge);
   ~TcpConnection() override;
 
-  void start();
+  void start(net::TlsListener* tls);
   void finish_close();
   void abort_now();
   static void on_read(uv_stream_t* s, ssize_t n, const uv_buf_t* buf);
@@ -51,7 +54,11 @@ class TcpConnection final : public Transport {
   uv_tcp_t tcp_;
   uv_timer_t timer_;
   uv_shutdown_t shutdown_;
+#if APIGW_WITH_TLS
+  std::optional<net::TlsServerTransport> tls_;  // before http_: outlives it
+#endif
   std::optional<http::ServerConnection> http_;
+  TransportReceiver* receiver_ = nullptr;  // the TLS layer or the HTTP connection
   uint64_t deadline_ = 0;   // loop ms when the connection's timeout is due; 0 = none
   uint64_t timer_due_ = 0;  // when the libuv timer fires; 0 = not running
   uint32_t writes_in_flight_ = 0;

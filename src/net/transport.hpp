@@ -7,9 +7,29 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace apigw {
+
+// What a TLS handshake learnt about the client (a Transport without TLS has none).
+struct TlsPeer {
+  bool verified = false;          // a client certificate was presented and verified
+  std::string subject;            // its subject DN, e.g. "CN=alice,O=Acme"; "" when none
+  std::string san;                // its DNS and URI names, "DNS:a.example, URI:spiffe://x"
+  std::string_view forward_header;  // the listener's client_subject_header ("" = none)
+};
+
+// The events a transport delivers to the layer above it (the HTTP
+// connection, or a TLS layer that decrypts for it).
+class TransportReceiver {
+ public:
+  virtual ~TransportReceiver() = default;
+  virtual void on_read(const char* data, size_t len) = 0;
+  virtual void on_eof() = 0;
+  virtual void on_timeout() = 0;
+  virtual void on_write_done() = 0;
+};
 
 class Transport {
  public:
@@ -28,6 +48,8 @@ class Transport {
   virtual void close(bool linger = false) = 0;
   // The peer's address, e.g. "127.0.0.1".
   virtual std::string_view peer_ip() const noexcept = 0;
+  // The client's TLS identity; null without TLS.
+  virtual const TlsPeer* tls_peer() const noexcept { return nullptr; }
 };
 
 }  // namespace apigw

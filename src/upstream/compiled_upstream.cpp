@@ -59,6 +59,23 @@ Result<std::shared_ptr<const CompiledUpstream>> CompiledUpstream::compile(const 
     c->target_names.push_back(o.targets[i].address);
     c->weights.push_back(o.targets[i].weight == 0 ? 1 : o.targets[i].weight);
   }
+  if (o.tls) {
+#if APIGW_WITH_TLS
+    auto tls = net::TlsClientContext::create(*o.tls);
+    if (!tls) return std::move(tls.status()).with_context(where);
+    c->tls = std::move(tls.value());
+    for (const auto& address : c->addresses) {
+      const std::string& name = o.tls->server_name.empty() && address->is_name() ? address->host() : o.tls->server_name;
+      // Verification checks a name; an IP target has none unless server_name gives it.
+      if (name.empty() && o.tls->verify)
+        return Status(Code::kInvalidArgument,
+                      where + ": tls needs server_name to verify target \"" + address->target() + "\" (an IP address)");
+      c->tls_server_names.push_back(name);
+    }
+#else
+    return Status(Code::kInvalidArgument, where + ": tls: TLS is not in this build (built with APIGW_WITH_TLS=OFF)");
+#endif
+  }
   c->metric_id = telemetry::RouteNames::instance().intern(o.name);
   return std::shared_ptr<const CompiledUpstream>(std::move(c));
 }

@@ -16,6 +16,7 @@
 
 #include "apigw/status.hpp"
 #include "apigw/upstream.hpp"
+#include "net/tls_client_context.hpp"
 #include "upstream/retry_budget.hpp"
 #include "upstream/target_address.hpp"
 #include "upstream/target_health.hpp"
@@ -48,6 +49,11 @@ struct CompiledUpstream {
   RetryOn retry_on;
   std::shared_ptr<UpstreamShared> shared;
   uint32_t metric_id = 0;
+#if APIGW_WITH_TLS
+  std::shared_ptr<const net::TlsClientContext> tls;  // set: HTTPS to the targets
+  // SNI and the name verified, by target: tls.server_name, else the target's host.
+  std::vector<std::string> tls_server_names;
+#endif
 
   // Resolves host names not resolved yet (blocking: a control-plane call,
   // never on a loop); TargetResolver keeps them fresh afterwards.

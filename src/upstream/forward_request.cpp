@@ -99,7 +99,7 @@ void append_upstream_head(std::pmr::string& out, Exchange& ex, const RewriteOpti
     out += ", ";
   }
   out += r.client_ip;
-  out += "\r\nx-forwarded-proto: http\r\n";
+  out += r.tls ? "\r\nx-forwarded-proto: https\r\n" : "\r\nx-forwarded-proto: http\r\n";
   if (!host.empty()) append_field(out, "x-forwarded-host", host);
   out += "via: ";
   if (!via.empty()) {

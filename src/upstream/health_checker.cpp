@@ -4,15 +4,25 @@
 
 #include "apigw/arena.hpp"
 #include "http/response_parser.hpp"
+#include "net/tls_client_stream.hpp"
 
 namespace apigw::upstream {
 namespace {
 
 constexpr uint64_t kTickMs = 100;
 
-// One probe: connect, ask, judge, record; frees itself once its handles close.
+// One probe: connect (and, to a TLS upstream, handshake as requests do),
+// ask, judge, record; frees itself once its handles close.
 class Probe final : public http::ResponseSink {
  public:
+  Probe(uv_loop_t* loop, const CompiledUpstream& u, size_t index, const HealthCheckOptions& o)
+      : Probe(loop, u.shared, index, u.addresses[index]->get(), u.target_names[index], o) {
+#if APIGW_WITH_TLS
+    if (u.tls && !done_) tls_ = std::make_unique<net::TlsClientStream>(u.tls, u.tls_server_names[index]);
+#endif
+  }
+
+ private:
   Probe(uv_loop_t* loop, std::shared_ptr<UpstreamShared> shared, size_t index, const sockaddr_storage& address,
         const std::string& host, const HealthCheckOptions& o)
       : shared_(std::move(shared)), index_(index), arena_(64 * 1024), parser_(*this) {
@@ -26,14 +36,62 @@ class Probe final : public http::ResponseSink {
     if (uv_tcp_connect(&connect_, &tcp_, reinterpret_cast<const sockaddr*>(&address), on_connect) != 0) finish(false);
   }
 
- private:
+  // A few dozen (or, for a handshake, a few hundred) bytes on a fresh socket: all or nothing.
+  bool send(std::string& bytes) {
+    if (bytes.empty()) return true;
+    uv_buf_t buf = uv_buf_init(bytes.data(), static_cast<unsigned>(bytes.size()));
+    bool sent = uv_try_write(reinterpret_cast<uv_stream_t*>(&tcp_), &buf, 1) == static_cast<int>(bytes.size());
+    bytes.clear();
+    return sent;
+  }
+
+  void on_bytes(const char* data, size_t len) {
+#if APIGW_WITH_TLS
+    if (tls_) {
+      tls_->set_input(data, len);
+      if (!handshake_done_) {
+        int rc = tls_->handshake();
+        if (!send(tls_->output())) return finish(false);
+        if (rc == MBEDTLS_ERR_SSL_WANT_READ) return;
+        if (rc != 0) return finish(false);  // the origin's certificate does not verify: unhealthy
+        handshake_done_ = true;
+        std::string_view request = request_;
+        if (!tls_->write(&request, 1) || !send(tls_->output())) return finish(false);
+      }
+      char plain[4096];
+      for (int n; !done_ && (n = tls_->read(plain, sizeof plain)) != MBEDTLS_ERR_SSL_WANT_READ;) {
+        if (n <= 0) return finish(false);
+        parse(plain, static_cast<size_t>(n));
+      }
+      return;
+    }
+#endif
+    parse(data, len);
+  }
+
+  void parse(const char* data, size_t len) {
+    http::ResponseParser::State st;
+    try {
+      parser_.feed(data, len, &st);
+    } catch (...) {
+      return finish(false);
+    }
+    if (st == http::ResponseParser::State::kError) finish(false);
+  }
+
   static void on_connect(uv_connect_t* req, int status) {
     auto* p = static_cast<Probe*>(req->data);
     if (p->done_) return;
     if (status != 0) return p->finish(false);
-    uv_buf_t buf = uv_buf_init(p->request_.data(), static_cast<unsigned>(p->request_.size()));
-    if (uv_try_write(reinterpret_cast<uv_stream_t*>(&p->tcp_), &buf, 1) != static_cast<int>(p->request_.size()))
-      return p->finish(false);  // a few dozen bytes on a fresh socket: all or nothing
+#if APIGW_WITH_TLS
+    if (p->tls_) {
+      p->on_bytes(nullptr, 0);  // the ClientHello
+    } else
+#endif
+    if (!p->send(p->request_)) {
+      return p->finish(false);
+    }
+    if (p->done_) return;
     uv_read_start(
         reinterpret_cast<uv_stream_t*>(&p->tcp_),
         [](uv_handle_t* h, size_t, uv_buf_t* b) {
@@ -44,13 +102,7 @@ class Probe final : public http::ResponseSink {
           auto* p = static_cast<Probe*>(s->data);
           if (p->done_ || n == 0) return;
           if (n < 0) return p->finish(false);
-          http::ResponseParser::State st;
-          try {
-            p->parser_.feed(b->base, static_cast<size_t>(n), &st);
-          } catch (...) {
-            return p->finish(false);
-          }
-          if (st == http::ResponseParser::State::kError) p->finish(false);
+          p->on_bytes(b->base, static_cast<size_t>(n));
         });
   }
 
@@ -86,6 +138,10 @@ class Probe final : public http::ResponseSink {
   char buf_[4096];
   int open_handles_ = 2;
   bool done_ = false;
+#if APIGW_WITH_TLS
+  std::unique_ptr<net::TlsClientStream> tls_;
+  bool handshake_done_ = false;
+#endif
 };
 
 }  // namespace
@@ -113,7 +169,7 @@ void HealthChecker::tick() {
     due = now + check->interval_ms;
     for (size_t i = 0; i < u->addresses.size(); ++i) {
       ++probes_;
-      new Probe(loop_, u->shared, i, u->addresses[i]->get(), u->target_names[i], *check);
+      new Probe(loop_, *u, i, *check);
     }
   }
 }

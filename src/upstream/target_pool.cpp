@@ -43,8 +43,19 @@ void TargetPool::cancel(PoolWaiter& w) {
   waiters_.erase(std::remove(waiters_.begin(), waiters_.end(), &w), waiters_.end());
 }
 
+#if APIGW_WITH_TLS
+void TargetPool::set_tls(std::shared_ptr<const net::TlsClientContext> context, std::string server_name) {
+  if (context != tls_) tls_sessions_.clear();  // sessions of another context are not offered
+  tls_ = std::move(context);
+  tls_server_name_ = std::move(server_name);
+}
+#endif
+
 void TargetPool::open_one() {
   auto* c = new UpstreamConnection(*this, loop_, read_buffer_, read_buffer_size_);
+#if APIGW_WITH_TLS
+  if (tls_) c->use_tls(tls_, tls_server_name_, &tls_sessions_);
+#endif
   ++open_;
   ++connecting_;
   sockaddr_storage address = address_->get();

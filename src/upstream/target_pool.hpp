@@ -43,6 +43,10 @@ class TargetPool {
   TargetPool& operator=(const TargetPool&) = delete;
 
   void set_limits(const PoolLimits& limits) noexcept { limits_ = limits; }
+#if APIGW_WITH_TLS
+  // New connections speak TLS with `context` (null: plain TCP), naming `server_name`.
+  void set_tls(std::shared_ptr<const net::TlsClientContext> context, std::string server_name);
+#endif
   // Hands a connection to `w`, now (an idle one) or once one is connected.
   void acquire(PoolWaiter& w);
   // Withdraws a waiter that no longer wants a connection.
@@ -77,6 +81,11 @@ class TargetPool {
   uint32_t connecting_ = 0;
   std::deque<PoolWaiter*> waiters_;
   uv_timer_t* idle_timer_;
+#if APIGW_WITH_TLS
+  std::shared_ptr<const net::TlsClientContext> tls_;
+  std::string tls_server_name_;
+  net::TlsSessionSlot tls_sessions_;
+#endif
 };
 
 }  // namespace apigw::upstream

@@ -1,4 +1,6 @@
-// UpstreamConnection: one TCP connection from a worker to an origin.
+// UpstreamConnection: one TCP connection from a worker to an origin, with
+// TLS inside it for an upstream with `tls` (the handshake is part of the
+// connect, and counts against its timeout).
 //
 // A pool owns it; while a proxied request uses it, that request (the
 // UpstreamUser) gets its events. Idle in the pool it still reads, so that an
@@ -9,7 +11,11 @@
 #include <uv.h>
 
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
+
+#include "net/tls_client_stream.hpp"
 
 namespace apigw::upstream {
 
@@ -36,6 +42,11 @@ class UpstreamConnection {
   UpstreamConnection(TargetPool& pool, uv_loop_t* loop, char* read_buffer, size_t read_buffer_size);
 
   void connect(const sockaddr* address, uint32_t timeout_ms);
+#if APIGW_WITH_TLS
+  // Before connect(): speak TLS, offering the pool's last session if any.
+  void use_tls(std::shared_ptr<const net::TlsClientContext> context, const std::string& server_name,
+               net::TlsSessionSlot* sessions);
+#endif
   void set_user(UpstreamUser* user) noexcept { user_ = user; }
 
   void write(const std::string_view* bufs, size_t count);
@@ -66,6 +77,13 @@ class UpstreamConnection {
   static void on_timer(uv_timer_t* t);
   static void on_closed(uv_handle_t* h);
   void fail(int error);
+  void send(const std::string_view* bufs, size_t count);
+#if APIGW_WITH_TLS
+  void on_tls_bytes(const char* data, size_t len);
+  void send_tls_output();
+  std::unique_ptr<net::TlsClientStream> tls_;
+  net::TlsSessionSlot* sessions_ = nullptr;
+#endif
 
   TargetPool& pool_;
   uv_tcp_t tcp_;
@@ -79,7 +97,9 @@ class UpstreamConnection {
   uint64_t timer_due_ = 0;  // when the libuv timer fires; 0 = not running
   uint32_t writes_in_flight_ = 0;
   uint8_t open_handles_ = 2;
-  bool connected_ = false;
+  uint32_t connect_timeout_ms_ = 0;
+  bool tcp_connected_ = false;
+  bool connected_ = false;  // and, with TLS, the handshake done
   bool reading_ = false;
   bool closing_ = false;
 };

@@ -28,9 +28,13 @@ const std::shared_ptr<WorkerUpstreams::Entry>& WorkerUpstreams::get(const std::s
   PoolLimits limits{o.max_connections_per_target, o.circuit_breaker.max_pending, o.timeouts.connect_ms,
                     o.timeouts.idle_ms};
   for (size_t i = 0; i < u->addresses.size(); ++i) {
-    auto& pool = pools_[o.name + "|" + u->target_names[i]];
+    // TLS or not is part of the key: a reload that turns it on never reuses a plain connection.
+    auto& pool = pools_[o.name + "|" + u->target_names[i] + (o.tls ? "|tls" : "")];
     if (!pool) pool = std::make_shared<TargetPool>(loop_, u->addresses[i], read_buffer_, read_buffer_size_);
     pool->set_limits(limits);
+#if APIGW_WITH_TLS
+    pool->set_tls(u->tls, u->tls ? u->tls_server_names[i] : std::string());
+#endif
     e.pools.push_back(pool);
   }
   return slot;

@@ -28,7 +28,7 @@ START_TIMEOUT = 10.0
 STOP_TIMEOUT = 10.0
 IO_TIMEOUT = 5.0
 
-LISTEN_RE = re.compile(r"^apigw \S+: (\S+) listening on http://([0-9.]+):(\d+)\s*$")
+LISTEN_RE = re.compile(r"^apigw \S+: (\S+) listening on https?://([0-9.]+):(\d+)\s*$")
 
 
 def apigw_bin():

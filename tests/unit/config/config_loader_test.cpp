@@ -285,12 +285,20 @@ TEST_CASE("config: sections that have not landed are refused, not ignored") {
     "routes": [{"name": "u", "match": {"path": "/"}, "upstream": "users",
                 "rewrite": {"path": "/"}, "split": [], "mirror": {"upstream": "users"}}]
   })");
-  // Upstream pools have landed (upstreams_test.cpp); their TLS has not.
+  // Upstream pools and their TLS have landed (upstreams_test.cpp).
   CHECK_FALSE(has_error(r, "/upstreams", ""));
-  CHECK_ERROR(r, "/upstreams/0/tls", "not supported yet (TLS is not in this build)");
+#if APIGW_WITH_TLS
+  CHECK_FALSE(has_error(r, "/upstreams/0/tls", ""));
+#else
+  CHECK_ERROR(r, "/upstreams/0/tls", "TLS is not in this build");
+#endif
   CHECK_FALSE(has_error(r, "/consumers", ""));  // landed with api_key (access_config_test.cpp)
   CHECK_ERROR(r, "/config_source", "not supported yet");
-  CHECK_ERROR(r, "/listeners/0/tls", "not supported yet");
+#if APIGW_WITH_TLS
+  CHECK_ERROR(r, "/listeners/0/tls/certificates", "at least one certificate is needed");
+#else
+  CHECK_ERROR(r, "/listeners/0/tls", "TLS is not in this build (built with APIGW_WITH_TLS=OFF)");
+#endif
   CHECK_ERROR(r, "/policies/0/type", "policy type \"jwt\" is not supported yet");
   CHECK_FALSE(has_error(r, "/policies/0/issuer", ""));  // its options are not judged
   // A broken upstream is not also reported as unknown where routes name it.

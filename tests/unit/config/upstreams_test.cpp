@@ -381,12 +381,34 @@ TEST_CASE("upstreams: retry conditions") {
   CHECK(none.builder.state().upstreams[0].retries.on.empty());
 }
 
-TEST_CASE("upstreams: tls is still refused") {
+#if APIGW_WITH_TLS
+TEST_CASE("upstreams: tls options reach the builder") {
+  LoadResult r = load_with("[" + upstream("users", R"("tls": {"server_name": "users.internal", "ca_file": "ca.pem",
+                                                              "cert_file": "/c.pem", "key_file": "/c.key"})") + "]",
+                           R"([{"name": "a", "match": {"path": "/"}, "upstream": "users"}])");
+  REQUIRE_MESSAGE(r.ok(), dump(r));
+  const auto& tls = r.builder.state().upstreams[0].tls;
+  REQUIRE(tls.has_value());
+  CHECK(tls->server_name == "users.internal");
+  CHECK(tls->ca_file.size() > 6);  // resolved against the config's directory
+  CHECK(tls->ca_file.substr(tls->ca_file.size() - 6) == "ca.pem");
+  CHECK(tls->verify);
+  CHECK(tls->cert_file == "/c.pem");
+}
+
+TEST_CASE("upstreams: tls mistakes") {
+  LoadResult r = load_with("[" + upstream("users", R"("tls": {"cert_file": "/c.pem", "verfy": false})") + "]",
+                           R"([{"name": "a", "match": {"path": "/"}, "upstream": "users"}])");
+  CHECK_MESSAGE(r.errors.size() == 2, dump(r));
+}
+#else
+TEST_CASE("upstreams: tls is refused by a build without TLS") {
   LoadResult r = load_with("[" + upstream("users", R"("tls": {"server_name": "users.internal"})") + "]",
                            R"([{"name": "a", "match": {"path": "/"}, "upstream": "users"}])");
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0].to_string() == "/upstreams/0/tls: not supported yet (TLS is not in this build)");
+  CHECK(r.errors[0].to_string() == "/upstreams/0/tls: TLS is not in this build (built with APIGW_WITH_TLS=OFF)");
 }
+#endif
 
 TEST_CASE("upstreams: an upstream declared but broken is not also unknown on routes") {
   LoadResult r = load_with(R"([{"name": "users", "targets": []}])",
