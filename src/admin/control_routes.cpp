@@ -115,6 +115,38 @@ Decision switch_route(Gateway& gw, Exchange& ex) {
   return answer(ex, 200, body + ",\"enabled\":" + (action == "enable" ? "true" : "false") + "}\n");
 }
 
+// PUT /policies/{name}/override {"limit": N, "burst": M}; DELETE removes it.
+Decision put_override(Gateway& gw, Exchange& ex) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  std::string_view text = ex.request().body;
+  uint64_t limit = 0, burst = 0;
+  if (parser.parse(text.data(), text.size()).get(body) != simdjson::SUCCESS)
+    return answer(ex, 400, one_error("expected a JSON object like {\"limit\": 10, \"burst\": 0}"));
+  for (auto [key, value] : body) {
+    uint64_t* field = key == "limit" ? &limit : key == "burst" ? &burst : nullptr;
+    if (!field) return answer(ex, 400, errors_json({{"/" + std::string(key), "unknown key (expected limit, burst)"}}));
+    if (value.get(*field) != simdjson::SUCCESS)
+      return answer(ex, 400, errors_json({{"/" + std::string(key), "expected a non-negative integer"}}));
+  }
+  if (body["limit"].error()) return answer(ex, 400, errors_json({{"/limit", "missing required key \"limit\""}}));
+  std::string name(ex.param("name"));
+  Status st = gw.set_rate_limit_override(name, limit, burst);
+  if (!st) return answer(ex, st.code() == Code::kNotFound ? 404 : 400, one_error(st.message()));
+  std::string out = "{\"policy\":";
+  append_json_string(out, name);
+  return answer(ex, 200, out + ",\"limit\":" + std::to_string(limit) + ",\"burst\":" + std::to_string(burst) + "}\n");
+}
+
+Decision delete_override(Gateway& gw, Exchange& ex) {
+  std::string name(ex.param("name"));
+  Status st = gw.remove_rate_limit_override(name);
+  if (!st) return answer(ex, st.code() == Code::kNotFound ? 404 : 400, one_error(st.message()));
+  std::string out = "{\"policy\":";
+  append_json_string(out, name);
+  return answer(ex, 200, out + ",\"override\":null}\n");
+}
+
 }  // namespace
 
 void add_control_routes(GatewayBuilder& b, Gateway& gw, const PolicyPtr& guard) {
@@ -135,6 +167,9 @@ void add_control_routes(GatewayBuilder& b, Gateway& gw, const PolicyPtr& guard) 
   route("config-validate", "/config/validate", "POST", [g](Exchange& ex) { return put_config(*g, ex, false); });
   route("upstreams", "/upstreams", "GET", [g](Exchange& ex) { return get_upstreams(*g, ex); });
   route("route-switch", "/routes/{name}/{action}", "POST", [g](Exchange& ex) { return switch_route(*g, ex); });
+  route("override-put", "/policies/{name}/override", "PUT", [g](Exchange& ex) { return put_override(*g, ex); });
+  route("override-delete", "/policies/{name}/override", "DELETE",
+        [g](Exchange& ex) { return delete_override(*g, ex); });
 }
 
 }  // namespace apigw::admin

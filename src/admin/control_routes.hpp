@@ -2,6 +2,7 @@
 //   GET /config, PUT /config, POST /config/validate   the running config
 //   GET /upstreams                                     targets and their health
 //   POST /routes/{name}/disable, /enable               the kill switch
+//   PUT, DELETE /policies/{name}/override              a rate limit's emergency override
 #pragma once
 
 #include "apigw/gateway.hpp"

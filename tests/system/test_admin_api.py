@@ -32,8 +32,11 @@ def public_get(port, path):
 def config_for(origin, dead, hello_body="hi\n"):
     config = base_config(
         upstreams=[{"name": "pool", "targets": [{"address": origin}, {"address": dead}]}],
+        policies=[{"name": "tight", "type": "rate_limit", "key": "ip", "limit": 1, "window_ms": 60000}],
         routes=[{"name": "hello", "match": {"path": "/hello"}, "respond": {"status": 200, "body": hello_body}},
-                {"name": "api", "match": {"path_prefix": "/api"}, "upstream": "pool"}])
+                {"name": "api", "match": {"path_prefix": "/api"}, "upstream": "pool"},
+                {"name": "limited", "match": {"path": "/limited"}, "policies": ["tight"],
+                 "respond": {"status": 200, "body": "ok"}}])
     config["admin"]["token"] = TOKEN
     return config
 
@@ -53,7 +56,9 @@ class AdminApiTest(unittest.TestCase):
     def test_control_calls_need_the_token_probes_do_not(self):
         for method, path, body in [("GET", "/config", None), ("PUT", "/config", {}),
                                    ("POST", "/config/validate", {}), ("GET", "/upstreams", None),
-                                   ("POST", "/routes/hello/disable", None)]:
+                                   ("POST", "/routes/hello/disable", None),
+                                   ("PUT", "/policies/tight/override", {"limit": 5}),
+                                   ("DELETE", "/policies/tight/override", None)]:
             for token in (None, "wrong", TOKEN[:-1]):
                 r, payload = call(self.admin, method, path, body, token=token)
                 self.assertEqual(r.status, 401, (method, path, token, payload))
@@ -143,6 +148,20 @@ class AdminApiTest(unittest.TestCase):
         r, payload = call(self.admin, "POST", "/routes/nope/disable")
         self.assertEqual(r.status, 404)
         self.assertIn("nope", json.loads(payload)["errors"][0]["message"])
+
+
+    def test_rate_limit_override_raises_the_limit_until_deleted(self):
+        self.assertEqual(public_get(self.gw.port, "/limited")[0], 200)
+        self.assertEqual(public_get(self.gw.port, "/limited")[0], 429)  # limit 1 per minute
+        r, payload = call(self.admin, "PUT", "/policies/tight/override", {"limit": 100, "burst": 10})
+        self.assertEqual((r.status, json.loads(payload)), (200, {"policy": "tight", "limit": 100, "burst": 10}))
+        self.assertEqual([public_get(self.gw.port, "/limited")[0] for _ in range(5)], [200] * 5)
+        self.assertEqual(call(self.admin, "DELETE", "/policies/tight/override")[0].status, 200)
+        self.assertEqual(public_get(self.gw.port, "/limited")[0], 429)
+        self.assertEqual(call(self.admin, "DELETE", "/policies/tight/override")[0].status, 404)  # none left
+        self.assertEqual(call(self.admin, "PUT", "/policies/nope/override", {"limit": 5})[0].status, 404)
+        for bad in ({"limit": -1}, {"burst": 1}, {"limit": 5, "brust": 1}, b"[1]"):
+            self.assertEqual(call(self.admin, "PUT", "/policies/tight/override", bad)[0].status, 400, bad)
 
 
 class AdminWithoutTokenTest(unittest.TestCase):
