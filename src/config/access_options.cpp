@@ -56,6 +56,7 @@ void read_acl_rules(ObjectReader& parent, std::string_view key, const LoadContex
     rules->tags = std::move(*v);
   }
   if (auto v = o.strings("scopes")) rules->scopes = std::move(*v);
+  if (auto v = o.strings("client_subjects")) rules->client_subjects = std::move(*v);
   o.finish();
 }
 
@@ -92,7 +93,7 @@ std::optional<policy::AclOptions> read_acl_options(ObjectReader& o, const LoadCo
   read_acl_rules(o, "allow", ctx, &opts.allow);
   read_acl_rules(o, "deny", ctx, &opts.deny);
   if (opts.allow.empty() && opts.deny.empty() && o.errors().count() == before)
-    o.errors().add(o.pointer(), "needs \"allow\" or \"deny\" with consumers, tags or scopes");
+    o.errors().add(o.pointer(), "needs \"allow\" or \"deny\" with consumers, tags, scopes or client_subjects");
   if (o.errors().count() != before) return std::nullopt;
   return opts;
 }

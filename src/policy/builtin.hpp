@@ -83,7 +83,10 @@ struct AclRules {
   std::vector<std::string> consumers;
   std::vector<std::string> tags;
   std::vector<std::string> scopes;
-  bool empty() const { return consumers.empty() && tags.empty() && scopes.empty(); }
+  // Verified TLS client certificates, by subject as Request::client_cert_subject
+  // shows it ("CN=alice, O=Acme"): the certificate is the identity.
+  std::vector<std::string> client_subjects;
+  bool empty() const { return consumers.empty() && tags.empty() && scopes.empty() && client_subjects.empty(); }
 };
 struct AclOptions {
   AclRules allow;

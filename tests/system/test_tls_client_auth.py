@@ -22,14 +22,21 @@ class ClientAuthTest(unittest.TestCase):
         server = cls.pki.leaf("server", "api.example.com", dns=["api.example.com"], kind="ec")
         cls.alice = cls.clients.leaf("alice", "alice", dns=["alice.example.com"], kind="ec", client=True, chain=True)
         cls.mallory = cls.strangers.leaf("mallory", "mallory", kind="ec", client=True)
+        cls.bob = cls.clients.leaf("bob", "bob", kind="ec", client=True, chain=True)
+        cls.expired = cls.clients.leaf("expired", "alice", kind="ec", client=True, chain=True, days=-1)
 
         def listener(name, mode):
             return {"name": name, "address": HOST + ":0",
                     "tls": {"certificates": [{"cert_file": server[0], "key_file": server[1]}],
                             "client_auth": mode, "client_ca_file": cls.clients.ca,
                             "client_subject_header": "x-client-subject"}}
+        routes = [{"name": "echo", "match": {"path": "/echo/{*rest}"}, "handler": "echo"},
+                  {"name": "alice-only", "match": {"path": "/alice-only"}, "policies": ["alice"],
+                   "respond": {"status": 200, "body": "hello alice"}}]
+        policies = [{"name": "alice", "type": "acl", "allow": {"client_subjects": ["CN=alice, O=apigw tests"]}}]
         cls.gw = Gateway(base_config(listeners=[listener("required", "required"),
-                                                listener("optional", "optional")])).start()
+                                                listener("optional", "optional")],
+                                     routes=routes, policies=policies)).start()
 
     @classmethod
     def tearDownClass(cls):
@@ -69,6 +76,17 @@ class ClientAuthTest(unittest.TestCase):
 
     def test_required_with_an_untrusted_certificate_is_refused(self):
         self.refused("required", self.mallory)
+
+    def test_required_with_an_expired_certificate_is_refused(self):
+        self.refused("required", self.expired)  # signed by the trusted CA, but expired yesterday
+
+    def test_acl_allows_by_certificate_subject(self):
+        def status(listener, cert):
+            with tls_connect(self.gw.ports[listener], "api.example.com", client_context(self.pki.ca, cert=cert)) as s:
+                return get(s, "/alice-only", host="api.example.com").status
+        self.assertEqual(status("required", self.alice), 200)
+        self.assertEqual(status("required", self.bob), 403)     # trusted, but not on the list
+        self.assertEqual(status("optional", None), 403)          # no certificate: no identity
 
     def test_optional_without_a_certificate(self):
         tls, header = self.request("optional", headers=[("X-Client-Subject", "CN=admin")])

@@ -95,6 +95,9 @@ class UpstreamTlsTest(unittest.TestCase):
         cls.mtls_origin = TlsOrigin(server, client_ca=cls.clients.ca)
         cls.checked_origin = TlsOrigin(server)  # health probes only
         cls.resume_origin = TlsOrigin(server)
+        # Signed by the trusted CA for the right name, but expired yesterday.
+        stale = cls.pki.leaf("stale", "origin.internal", dns=["origin.internal"], kind="ec", chain=True, days=-1)
+        cls.expired_origin = TlsOrigin(stale)
 
         def up(name, origin, **tls):
             return {"name": name, "targets": [{"address": origin.address}], "tls": tls}
@@ -102,7 +105,7 @@ class UpstreamTlsTest(unittest.TestCase):
         def route(name):
             return {"name": name, "match": {"path_prefix": "/" + name + "/"}, "upstream": name}
 
-        names = ["good", "wrongca", "wrongname", "mtls", "nomtls", "checked", "checkedbad", "resume"]
+        names = ["good", "wrongca", "wrongname", "mtls", "nomtls", "checked", "checkedbad", "resume", "expired"]
         check = {"path": "/healthz", "interval_ms": 1000, "timeout_ms": 900, "healthy_threshold": 1,
                  "unhealthy_threshold": 1}
         cfg = base_config(
@@ -117,7 +120,8 @@ class UpstreamTlsTest(unittest.TestCase):
                        dict(up("checkedbad", cls.checked_origin, server_name="origin.internal", ca_file=cls.other.ca),
                             health_check=check),
                        dict(up("resume", cls.resume_origin, server_name="origin.internal", ca_file=cls.pki.ca),
-                            timeouts={"idle_ms": 100})],
+                            timeouts={"idle_ms": 100}),
+                       up("expired", cls.expired_origin, server_name="origin.internal", ca_file=cls.pki.ca)],
             routes=[route(n) for n in names])
         cls.gw = Gateway(cfg).start()
 
@@ -128,6 +132,7 @@ class UpstreamTlsTest(unittest.TestCase):
         cls.mtls_origin.stop()
         cls.checked_origin.stop()
         cls.resume_origin.stop()
+        cls.expired_origin.stop()
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def get(self, path):
@@ -143,6 +148,11 @@ class UpstreamTlsTest(unittest.TestCase):
 
     def test_wrong_ca_is_refused(self):
         resp = self.get("/wrongca/x")
+        self.assertEqual(resp.status, 502)
+        self.assertEqual(resp.json()["error"]["code"], "upstream_connect_failed")
+
+    def test_expired_certificate_is_refused(self):
+        resp = self.get("/expired/x")
         self.assertEqual(resp.status, 502)
         self.assertEqual(resp.json()["error"]["code"], "upstream_connect_failed")
 

@@ -220,3 +220,21 @@ TEST_CASE("size_limit: a chunked body is cut off with 413 once it passes the lim
   CHECK(has(res.body, "payload_too_large"));
   CHECK(c.closed());
 }
+
+TEST_CASE("acl: a verified client certificate subject is an identity") {
+  // Stands in for a TLS listener with client_auth, which fills the subject.
+  struct Certified final : apigw::PassThroughPolicy {
+    std::string subject;
+    explicit Certified(std::string s) : subject(std::move(s)) {}
+    apigw::Decision on_request(apigw::Exchange& ex) const noexcept override {
+      ex.request().client_cert_subject = ex.arena().dup(subject);
+      return apigw::Decision::kContinue;
+    }
+  };
+  apigw::policy::AclOptions only_alice;
+  only_alice.allow.client_subjects = {"CN=alice, O=Acme"};
+  auto acl = apigw::policy::make_acl(only_alice);
+  CHECK(client_with({std::make_shared<Certified>("CN=alice, O=Acme"), acl}).get("/u/1").status == 200);
+  CHECK(client_with({std::make_shared<Certified>("CN=bob, O=Acme"), acl}).get("/u/1").status == 403);
+  CHECK(client_with({acl}).get("/u/1").status == 403);  // no certificate, no consumer
+}
