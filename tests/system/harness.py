@@ -10,6 +10,7 @@ Everything here is stdlib only and bounded in time:
   until-close), read pipelined responses in order, detect a closed connection.
 """
 
+import http.server
 import json
 import os
 import re
@@ -58,6 +59,55 @@ def base_config(routes=None, policies=None, limits=None, admin=True, listeners=N
     cfg.update(extra)
     return cfg
 
+
+
+class JsonOrigin(http.server.ThreadingHTTPServer):
+    """A loopback origin (Python's http.server) answering every request with
+    JSON about what reached it: its name, method, path, body and headers.
+    Counts requests."""
+
+    daemon_threads = True
+
+    def __init__(self, name=""):
+        self.name = name
+        self.requests = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):
+                self._answer()
+
+            do_POST = do_PUT = do_DELETE = do_OPTIONS = do_GET
+
+            def _answer(self):
+                server = self.server
+                server.requests += 1
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length).decode() if length else ""
+                data = json.dumps({"origin": server.name, "method": self.command, "path": self.path,
+                                   "body": body,
+                                   "headers": {k.lower(): v for k, v in self.headers.items()}}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        super().__init__((HOST, 0), Handler)
+        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def address(self):
+        return f"{HOST}:{self.server_address[1]}"
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
 
 def port_is_bound(port, host=HOST):
     """True when something already listens on host:port (a bind attempt fails)."""

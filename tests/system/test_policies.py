@@ -3,63 +3,13 @@ keys from the environment and a file, api_key + acl + cors + ip_filter +
 size_limit + headers in front of a real origin (Python's http.server)."""
 
 import http.client
-import http.server
 import json
 import os
 import shutil
 import subprocess
-import threading
 import unittest
 
-from harness import HOST, Gateway, base_config, connect, ResponseReader
-
-
-class _Origin(http.server.ThreadingHTTPServer):
-    """Answers with JSON about what reached it; counts requests."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        self.requests = 0
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                self._answer()
-
-            def do_POST(self):
-                self._answer()
-
-            def do_OPTIONS(self):
-                self._answer()
-
-            def _answer(self):
-                self.server.requests += 1
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length).decode() if length else ""
-                data = json.dumps({"method": self.command, "path": self.path, "body": body,
-                                   "headers": {k.lower(): v for k, v in self.headers.items()}}).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__((HOST, 0), Handler)
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def address(self):
-        return f"{HOST}:{self.server_address[1]}"
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
+from harness import HOST, Gateway, JsonOrigin, base_config, connect, ResponseReader
 
 
 ORIGIN = "https://app.example.com"
@@ -68,7 +18,7 @@ ORIGIN = "https://app.example.com"
 class AccessPoliciesTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.origin = _Origin()
+        cls.origin = JsonOrigin()
         config = base_config(
             upstreams=[{"name": "app", "targets": [{"address": cls.origin.address}]}],
             consumers=[

@@ -2,62 +2,16 @@
 (Python's http.server on loopback), real clients (http.client, curl)."""
 
 import http.client
-import http.server
 import json
 import shutil
 import socket
 import subprocess
-import threading
 import unittest
 
-from harness import HOST, Gateway, base_config, run_cli
+from harness import HOST, Gateway, JsonOrigin, base_config, run_cli
 
 
-class _Origin(http.server.ThreadingHTTPServer):
-    """An origin answering with JSON about the request and its own name."""
-
-    daemon_threads = True
-
-    def __init__(self, name):
-        self.name = name
-        self.requests = 0
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):
-                self._answer()
-
-            def do_POST(self):
-                self._answer()
-
-            def _answer(self):
-                server = self.server
-                server.requests += 1
-                length = int(self.headers.get("content-length") or 0)
-                body = self.rfile.read(length).decode() if length else ""
-                data = json.dumps({"origin": server.name, "path": self.path, "body": body,
-                                   "headers": {k.lower(): v for k, v in self.headers.items()}}).encode()
-                self.send_response(200)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *args):
-                pass
-
-        super().__init__((HOST, 0), Handler)
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def address(self):
-        return f"{HOST}:{self.server_address[1]}"
-
-    def stop(self):
-        self.shutdown()
-        self.server_close()
+_Origin = JsonOrigin  # other test modules import it under this name
 
 
 _REFUSED = []  # bound, never listening: the ports stay taken for the whole run

@@ -10,24 +10,14 @@
 
 #include "apigw/testing.hpp"
 #include "config/config_loader.hpp"
+#include "unit/config/config_errors.hpp"
 
 namespace {
 
 using apigw::config::LoadResult;
+using apigw::test::dump;
+using apigw::test::has_error;
 
-std::string dump(const LoadResult& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += e.to_string() + "\n";
-  return out.empty() ? "(no errors)" : out;
-}
-
-bool has_error(const LoadResult& r, std::string_view pointer, std::string_view part) {
-  for (const auto& e : r.errors)
-    if (e.pointer == pointer && e.message.find(part) != std::string::npos) return true;
-  return false;
-}
-
-#define CHECK_ERROR(result, pointer, part) CHECK_MESSAGE(has_error(result, pointer, part), dump(result))
 
 // A config with one echo route using `policies` (names or inline objects).
 std::string config(std::string consumers, std::string policies, std::string route_policies) {

@@ -7,25 +7,15 @@
 #include <string_view>
 
 #include "config/config_loader.hpp"
+#include "unit/config/config_errors.hpp"
 #include "core/builder_state.hpp"
 
 namespace {
 
 using apigw::config::LoadResult;
+using apigw::test::dump;
+using apigw::test::has_error;
 
-std::string dump(const LoadResult& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += e.to_string() + "\n";
-  return out.empty() ? "(no errors)" : out;
-}
-
-bool has_error(const LoadResult& r, std::string_view pointer, std::string_view part) {
-  for (const auto& e : r.errors)
-    if (e.pointer == pointer && e.message.find(part) != std::string::npos) return true;
-  return false;
-}
-
-#define CHECK_ERROR(result, pointer, part) CHECK_MESSAGE(has_error(result, pointer, part), dump(result))
 
 LoadResult load_tls(std::string_view tls) {
   return apigw::config::load(R"({"listeners": [{"name": "l", "address": "127.0.0.1:0", "tls": )" + std::string(tls) +

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "config/config_loader.hpp"
+#include "unit/config/config_errors.hpp"
 #include "core/builder_state.hpp"
 
 namespace {
@@ -14,20 +15,9 @@ namespace {
 using apigw::Balance;
 using apigw::HashOn;
 using apigw::config::LoadResult;
+using apigw::test::dump;
+using apigw::test::has_error;
 
-std::string dump(const LoadResult& r) {
-  std::string out;
-  for (const auto& e : r.errors) out += e.to_string() + "\n";
-  return out.empty() ? "(no errors)" : out;
-}
-
-bool has_error(const LoadResult& r, std::string_view pointer, std::string_view part) {
-  for (const auto& e : r.errors)
-    if (e.pointer == pointer && e.message.find(part) != std::string::npos) return true;
-  return false;
-}
-
-#define CHECK_ERROR(result, pointer, part) CHECK_MESSAGE(has_error(result, pointer, part), dump(result))
 
 LoadResult load(std::string_view json) { return apigw::config::load(json, "."); }
 
