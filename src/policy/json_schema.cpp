@@ -15,9 +15,13 @@ namespace apigw::policy {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
+bool SchemaNode::member_before(std::string_view a, std::string_view b) noexcept {
+  return a.size() != b.size() ? a.size() < b.size() : a < b;
+}
+
 const SchemaNode::Member* SchemaNode::find(std::string_view name) const noexcept {
   auto it = std::lower_bound(members.begin(), members.end(), name,
-                             [](const Member& m, std::string_view n) { return m.name < n; });
+                             [](const Member& m, std::string_view n) { return member_before(m.name, n); });
   return it != members.end() && it->name == name ? &*it : nullptr;
 }
 
@@ -227,7 +231,9 @@ class Compiler {
   // The member named `name`, added in order when new.
   static SchemaNode::Member& member(SchemaNode& n, std::string_view name) {
     auto it = std::lower_bound(n.members.begin(), n.members.end(), name,
-                               [](const SchemaNode::Member& m, std::string_view k) { return m.name < k; });
+                               [](const SchemaNode::Member& m, std::string_view k) {
+                                 return SchemaNode::member_before(m.name, k);
+                               });
     if (it == n.members.end() || it->name != name) it = n.members.insert(it, SchemaNode::Member{std::string(name), nullptr, -1});
     return *it;
   }

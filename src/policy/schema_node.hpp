@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -51,8 +52,8 @@ struct SchemaNode {
   std::unique_ptr<SchemaNode> items;
   std::optional<uint64_t> min_items, max_items;
 
-  // The names of properties and required, sorted, each with its schema (if
-  // any) and its ordinal among the required ones (-1: not required).
+  // The names of properties and required, in member_before order, each with
+  // its schema (if any) and its ordinal among the required ones (-1: not required).
   struct Member {
     std::string name;
     std::unique_ptr<SchemaNode> schema;
@@ -65,6 +66,8 @@ struct SchemaNode {
   std::unique_ptr<SchemaNode> additional_schema;
 
   const Member* find(std::string_view name) const noexcept;
+  // Shorter names first, so that most comparisons end at the length.
+  static bool member_before(std::string_view a, std::string_view b) noexcept;
   // No keyword that can refuse anything: `true` or `{}`.
   bool accepts_anything() const noexcept;
 };
