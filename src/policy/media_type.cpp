@@ -73,7 +73,9 @@ bool parse_media_type(std::string_view s, MediaType* out) noexcept {
 bool media_type_allows(const MediaType& allowed, const MediaType& got) noexcept {
   if (allowed.type != "*" && !equal_ci(allowed.type, got.type)) return false;
   if (allowed.subtype != "*" && !equal_ci(allowed.subtype, got.subtype)) return false;
-  if (allowed.param_count != got.param_count) return false;
+  // A listed type without parameters allows any (application/json allows
+  // application/json; charset=utf-8); listed parameters must all match.
+  if (allowed.param_count != 0 && allowed.param_count != got.param_count) return false;
   for (size_t a = 0; a < allowed.param_count; ++a) {
     const auto& [name, value] = allowed.params[a];
     bool found = false;
