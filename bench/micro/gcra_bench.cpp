@@ -8,7 +8,7 @@
 // exchange per thread (its per-request ctx slot already exists), with a limit
 // high enough that every decision is "allowed", except in the "denied" line.
 // The 100,000 keys are visited in a scattered order and all inserted before
-// timing; max_keys is 1,000,000 there so that no shard is full. A last check
+// timing; max_keys is 1,000,000 there so that the table is far from full. A last check
 // shows what the default max_keys (100,000) does with 100,000 active keys.
 #include <atomic>
 #include <chrono>
@@ -158,8 +158,8 @@ int main() {
   }
   {
     // max_keys = 100,000 (the default) with 100,000 active keys: the cap is
-    // global (not per shard), so every key is tracked; none falls into the
-    // shared overflow bucket. The clock is fixed: no key ever goes idle.
+    // on live keys (the table has 262,144 slots), so every key is tracked;
+    // none falls into the shared overflow bucket. The clock is fixed: no key ever goes idle.
     apigw::policy::KeyTable table(100'000);
     long overflow = 0;
     for (const auto& k : many_keys)
