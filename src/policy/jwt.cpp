@@ -126,7 +126,7 @@ class Jwt final : public Policy, public StatefulPolicy {
     std::shared_ptr<jwt::JwksFetcher> fetcher;
     if (!o_.jwks_url.empty()) {
       auto url = net::parse_http_url(o_.jwks_url, "jwks_url");
-      if (!url) return std::move(url).take_status().with_context("policy \"" + name + "\": ");
+      if (!url) return std::move(url).take_status().with_context("policy \"" + name + "\"");
       fetcher = std::make_shared<jwt::JwksFetcher>(jwt::JwksFetchOptions{
           std::move(url.value()), o_.jwks_refresh_ms, o_.jwks_min_refresh_ms, o_.jwks_timeout_ms, o_.algorithms});
     }
