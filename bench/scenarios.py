@@ -5,25 +5,39 @@
   close      GET /small with "Connection: close": a new connection per request
   c1024      GET /small over 1,024 keep-alive connections
   policy     GET /small through apigw's policy stack vs the same route bare
+  jwt        GET /small with an HS256 bearer token through jwt + headers + request_id vs bare
 
 Same method as ../shared/bench: one nginx origin and wrk pinned on CPU 0, each
 proxy alone on CPU 1 with one worker, interleaved rounds (the order rotates
 each round so machine drift hits every target alike), medians reported.
-The baseline of the ratio column is nginx, or for `policy` the bare apigw route.
+The baseline of the ratio column is nginx, or for `policy` and `jwt` the bare apigw route.
 "rps per core" divides rps by the CPU share the proxy's process burned
 (/proc/PID/stat), the fair figure when the load side is the bottleneck.
 
 usage: bench/scenarios.py [--bin build/release/apigw] [--rounds 3] [--duration 3]
                           [--scenarios upload,close,c1024,policy] [--out results.jsonl]
-                          [--smoke]   (CI: the policy scenario, 1 round of 1 s, apigw as its own
+                          [--smoke]   (CI: the policy and jwt scenarios, 1 round of 1 s, apigw as its own
                                        origin, so only wrk is needed; figures meaningless)
 """
-import argparse, json, os, resource, shutil, signal, socket, statistics, subprocess, sys, tempfile, time
+import argparse, base64, hashlib, hmac, json, os, resource, shutil, signal, socket, statistics, subprocess, sys
+import tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HARNESS = os.environ.get("APIGW_BENCH_HARNESS", os.path.join(ROOT, "..", "shared", "bench"))
 LOAD_CPU, PROXY_CPU = ("0", "1") if (os.cpu_count() or 1) >= 2 else ("0", "0")
 HOST = "127.0.0.1"
+
+# The jwt scenario's key and token: HS256, the claims a typical access token has.
+JWT_SECRET = b"bench-secret-bench-secret-bench!"
+
+
+def jwt_token():
+    enc = lambda d: base64.urlsafe_b64encode(json.dumps(d, separators=(",", ":")).encode()).rstrip(b"=").decode()
+    signing_input = enc({"alg": "HS256", "typ": "JWT", "kid": "bench"}) + "." + enc(
+        {"sub": "bench", "iss": "https://id.example", "aud": "api", "exp": 4102444800, "scope": "read write"})
+    sig = hmac.new(JWT_SECRET, signing_input.encode(), hashlib.sha256).digest()
+    return signing_input + "." + base64.urlsafe_b64encode(sig).rstrip(b"=").decode()
+
 
 SCENARIOS = {
     # name: (path, connections, wrk Lua setup, targets)
@@ -32,6 +46,7 @@ SCENARIOS = {
     "close": ("/small", 64, 'wrk.headers["Connection"] = "close"\n', ["apigw", "nginx", "haproxy"]),
     "c1024": ("/small", 1024, "", ["apigw", "nginx", "haproxy"]),
     "policy": ("/small", 64, "", ["apigw", "apigw-policy"]),
+    "jwt": ("/small", 64, 'wrk.headers["Authorization"] = "Bearer %s"\n' % jwt_token(), ["apigw", "apigw-jwt"]),
 }
 
 ORIGIN_CONF = """worker_processes 1;
@@ -81,14 +96,24 @@ def apigw_origin_config(port):
                                    "respond": {"status": 200, "body": "hello, world\n"}}]})
 
 
-def apigw_config(port, origin_port, policies, access_log=None):
+def apigw_config(port, origin_port, stack, access_log=None):
+    """stack: None (bare), "policy" or "jwt"."""
     route = {"name": "all", "match": {"path_prefix": "/"}, "upstream": "origin"}
     config = {"workers": 1, "listeners": [{"name": "bench", "address": "%s:%d" % (HOST, port)}],
               "limits": {"idle_timeout_ms": 300000, "max_body_bytes": 4 << 20, "max_connections": 20000},
               "upstreams": [{"name": "origin", "targets": [{"address": "%s:%d" % (HOST, origin_port)}],
                              "max_connections_per_target": 1024, "timeouts": {"idle_ms": 300000}}],
               "routes": [route]}
-    if policies:
+    if stack == "jwt":
+        config["policies"] = [
+            {"name": "auth", "type": "jwt", "keys": [{"kid": "bench", "alg": "HS256", "secret": JWT_SECRET.decode()}],
+             "issuer": "https://id.example", "audience": "api"},
+            {"name": "request-id", "type": "request_id"},
+            {"name": "stamp", "type": "headers", "request": {"set": {"x-scopes-checked": "yes"}},
+             "response": {"set": {"x-gateway": "apigw"}}},
+        ]
+        route["policies"] = ["auth", "request-id", "stamp"]
+    elif stack == "policy":
         # The stack of issue 9 that exists today (jwt joins when it lands), with the access log.
         config["policies"] = [
             {"name": "request-id", "type": "request_id"},
@@ -114,12 +139,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_ready(port, path="/small", timeout=20):
+def wait_ready(port, path="/small", timeout=20, headers=""):
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
             with socket.create_connection((HOST, port), timeout=1) as s:
-                s.sendall(b"GET %s HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n" % path.encode())
+                s.sendall(b"GET %s HTTP/1.1\r\nHost: b\r\n%sConnection: close\r\n\r\n" % (path.encode(), headers.encode()))
                 if s.recv(64).startswith(b"HTTP/1.1 200"):
                     return
         except OSError:
@@ -172,7 +197,8 @@ def start_targets(args, procs, work, origin_port):
         if name.startswith("apigw"):
             conf = os.path.join(tdir, "apigw.json")
             with open(conf, "w") as f:
-                f.write(apigw_config(port, origin_port, name == "apigw-policy", os.path.join(tdir, "access.log")))
+                stack = {"apigw-policy": "policy", "apigw-jwt": "jwt"}.get(name)
+                f.write(apigw_config(port, origin_port, stack, os.path.join(tdir, "access.log")))
             p = procs.start(name, [args.bin, "run", "--config", conf], PROXY_CPU, work)
         else:
             template = {"nginx": "nginx.conf.tmpl", "haproxy": "haproxy.cfg.tmpl"}[name]
@@ -184,7 +210,7 @@ def start_targets(args, procs, work, origin_port):
             argv = (["nginx", "-p", tdir + "/", "-e", tdir + "/error.log", "-c", conf] if name == "nginx"
                     else ["haproxy", "-db", "-f", conf])
             p = procs.start(name, argv, PROXY_CPU, work)
-        wait_ready(port)
+        wait_ready(port, headers="Authorization: Bearer %s\r\n" % jwt_token() if name == "apigw-jwt" else "")
         # nginx's worker (not its master) does the work: measure the group.
         targets[name] = (port, p.pid)
     return targets
@@ -231,7 +257,7 @@ def main():
     args = ap.parse_args()
     args.scenarios = args.scenarios.split(",")
     if args.smoke:
-        args.rounds, args.duration, args.scenarios = 1, 1, ["policy"]
+        args.rounds, args.duration, args.scenarios = 1, 1, ["policy", "jwt"]
     for tool in ("wrk", "taskset") if args.smoke else ("wrk", "nginx", "haproxy", "taskset"):
         if not shutil.which(tool):
             print("bench: %s is missing (../shared/bench/setup.sh installs it)" % tool, file=sys.stderr)

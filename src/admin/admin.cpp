@@ -160,6 +160,12 @@ std::string metrics_text(const Gateway& gw) {
       out += "apigw_ratelimit_decisions_total{policy=" + label(r.policy) + ",decision=\"" +
              std::string(policy::decision_name(policy::LimitDecision(d))) + "\"} " + std::to_string(r.decisions[d]) +
              "\n";
+  header(out, "apigw_auth_failures_total", "Requests an authentication policy refused, by policy and reason.",
+         "counter");
+  for (const auto& a : s.auth_failures)
+    for (const auto& [reason, n] : a.by_reason)
+      out += "apigw_auth_failures_total{policy=" + label(a.policy) + ",reason=" + label(reason) + "} " +
+             std::to_string(n) + "\n";
   header(out, "apigw_config_reloads_total", "Config reloads, by result.", "counter");
   out += "apigw_config_reloads_total{result=\"ok\"} " + std::to_string(s.reloads_ok) + "\n";
   out += "apigw_config_reloads_total{result=\"error\"} " + std::to_string(s.reloads_failed) + "\n";

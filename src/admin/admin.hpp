@@ -46,6 +46,11 @@ struct GatewayStats {
     std::array<uint64_t, static_cast<size_t>(policy::LimitDecision::kCount)> decisions;  // by LimitDecision
   };
   std::vector<RateLimit> rate_limits;
+  struct AuthFailures {
+    std::string policy;
+    std::vector<std::pair<std::string, uint64_t>> by_reason;
+  };
+  std::vector<AuthFailures> auth_failures;
   struct TlsListener {
     std::string name;
     std::vector<std::pair<std::string, uint64_t>> handshake_failures;  // by reason

@@ -20,6 +20,8 @@ std::optional<policy::ApiKeyOptions> read_api_key_options(ObjectReader& o, const
 std::optional<policy::AclOptions> read_acl_options(ObjectReader& o, const LoadContext& ctx);
 std::optional<policy::IpFilterOptions> read_ip_filter_options(ObjectReader& o);
 std::optional<policy::SizeLimitOptions> read_size_limit_options(ObjectReader& o);
+// jwt_options.cpp
+std::optional<policy::JwtOptions> read_jwt_options(ObjectReader& o, LoadContext& ctx);
 // cors_options.cpp
 std::optional<policy::CorsOptions> read_cors_options(ObjectReader& o);
 std::optional<policy::QuotaOptions> read_quota_options(ObjectReader& o, const std::string& name);

@@ -416,6 +416,12 @@ GatewayStats gateway_stats(const Gateway& gw) {
     for (size_t d = 0; d < r.decisions.size(); ++d) r.decisions[d] = state->counters.get(policy::LimitDecision(d));
     s.rate_limits.push_back(std::move(r));
   }
+  for (const auto& [name, state] : i.policy_states.auth_failure_states()) {
+    GatewayStats::AuthFailures a{name, {}};
+    for (size_t r = 0; r < state->reasons.size(); ++r)
+      a.by_reason.emplace_back(std::string(state->reasons[r]), state->counts[r].load(std::memory_order_relaxed));
+    s.auth_failures.push_back(std::move(a));
+  }
   return s;
 }
 

@@ -10,6 +10,7 @@
 
 #include "apigw/policy.hpp"
 #include "policy/cidr.hpp"
+#include "policy/jwt_key.hpp"
 
 namespace apigw::policy {
 
@@ -79,6 +80,30 @@ struct ApiKeyOptions {
   std::vector<Consumer> consumers;   // ids and keys unique (the config loader checks)
 };
 PolicyPtr make_api_key(ApiKeyOptions options);
+
+// jwt: a signed JWT (JWS) must verify against a configured key and pass the
+// claims checks; its scopes, and the consumer named by consumer_claim,
+// become the request's identity. Else 401 (403 when scopes are missing),
+// with an RFC 6750 WWW-Authenticate challenge. Needs mbedTLS (APIGW_WITH_TLS).
+struct JwtOptions {
+  enum class From : uint8_t { kBearer, kHeader, kQuery, kCookie };
+  From from = From::kBearer;     // Authorization: Bearer
+  std::string from_name;         // kHeader (lower case), kQuery, kCookie: the name
+  std::vector<jwt::KeyPtr> keys;  // inline keys and jwks_file, each pinned to its algorithms
+  std::string jwks_url;          // "" = none; http:// only, fetched in the background
+  int64_t jwks_refresh_ms = 300000;
+  int64_t jwks_min_refresh_ms = 10000;  // unknown kids refetch at most this often
+  int64_t jwks_timeout_ms = 5000;
+  jwt::AlgMask algorithms = 0x1ff;      // accepted for JWKS keys without "alg" (default all)
+  int64_t leeway_ms = 60000;            // clock skew allowed on exp, nbf, iat
+  bool require_exp = true;              // a token without exp is refused
+  std::vector<std::string> issuers;     // any of them; empty = not checked
+  std::vector<std::string> audiences;   // any of them in aud; empty = not checked
+  std::vector<std::string> required_scopes;  // all of them, from "scope" or "scp"
+  std::string consumer_claim;          // "" = no consumer; else the claim names one of `consumers`
+  std::vector<Consumer> consumers;
+};
+PolicyPtr make_jwt(JwtOptions options);
 
 // acl: deny wins; then, when any allow entry is given, one must match. A
 // request that fails either way, or has no consumer and no scopes, gets 403.

@@ -1,5 +1,7 @@
 #include "policy/policy_state.hpp"
 
+#include <algorithm>
+
 namespace apigw::policy {
 
 std::string_view decision_name(LimitDecision d) noexcept {
@@ -55,6 +57,27 @@ std::vector<std::pair<std::string, std::shared_ptr<RateLimitState>>> PolicyState
   std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::pair<std::string, std::shared_ptr<RateLimitState>>> out;
   for (const auto& [name, weak] : states_)
+    if (auto live = weak.lock()) out.emplace_back(name, std::move(live));
+  return out;
+}
+
+std::shared_ptr<AuthFailureState> PolicyStateRegistry::auth_failures(const std::string& name,
+                                                                     std::span<const std::string_view> reasons) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::weak_ptr<AuthFailureState>& slot = auth_[name];
+  auto live = slot.lock();
+  // A policy of that name but another type gets counters of its own.
+  if (live && live->reasons.data() == reasons.data()) return live;
+  live = std::make_shared<AuthFailureState>(reasons.subspan(0, std::min(reasons.size(), AuthFailureState::kMaxReasons)));
+  slot = live;
+  return live;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<AuthFailureState>>> PolicyStateRegistry::auth_failure_states()
+    const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::string, std::shared_ptr<AuthFailureState>>> out;
+  for (const auto& [name, weak] : auth_)
     if (auto live = weak.lock()) out.emplace_back(name, std::move(live));
   return out;
 }

@@ -13,6 +13,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,17 @@ struct RateLimitState {
   LimitCounters counters;
 };
 
+// Failed authentications of one policy, by reason, for
+// apigw_auth_failures_total{policy,reason}. The policy names its reasons.
+struct AuthFailureState {
+  static constexpr size_t kMaxReasons = 16;
+  explicit AuthFailureState(std::span<const std::string_view> names) : reasons(names) {}
+  void add(size_t reason) noexcept { counts[reason].fetch_add(1, std::memory_order_relaxed); }
+
+  std::span<const std::string_view> reasons;  // static storage
+  std::array<std::atomic<uint64_t>, kMaxReasons> counts{};
+};
+
 class PolicyStateRegistry {
  public:
   // The state of rate_limit `name`: the one a running snapshot already uses,
@@ -80,10 +92,16 @@ class PolicyStateRegistry {
   // The live states, by name (for metrics).
   std::vector<std::pair<std::string, std::shared_ptr<RateLimitState>>> rate_limits() const;
 
+  // The failure counters of authentication policy `name`, kept across
+  // reloads while a snapshot uses them. `reasons` has static storage.
+  std::shared_ptr<AuthFailureState> auth_failures(const std::string& name, std::span<const std::string_view> reasons);
+  std::vector<std::pair<std::string, std::shared_ptr<AuthFailureState>>> auth_failure_states() const;
+
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::weak_ptr<RateLimitState>, std::less<>> states_;
   std::map<std::string, LimitOverride, std::less<>> overrides_;
+  std::map<std::string, std::weak_ptr<AuthFailureState>, std::less<>> auth_;
 };
 
 // Handed to StatefulPolicy::bind while a snapshot is compiled.

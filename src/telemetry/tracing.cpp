@@ -1,57 +1,12 @@
 #include "telemetry/tracing.hpp"
 
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <charconv>
 #include <chrono>
-#include <cstring>
 
 #include "core/json_text.hpp"
 
 namespace apigw::telemetry {
 namespace {
-
-// "http://host:port/path"; https needs TLS on the client side, not in this build.
-Result<std::pair<std::string, std::pair<uint16_t, std::string>>> parse_endpoint(const std::string& url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.compare(0, kScheme.size(), kScheme) != 0)
-    return Status(Code::kInvalidArgument, "otlp_endpoint must be an http:// URL, got \"" + url + "\"");
-  std::string_view rest = std::string_view(url).substr(kScheme.size());
-  size_t slash = rest.find('/');
-  std::string_view authority = rest.substr(0, slash);
-  std::string path = slash == std::string_view::npos ? "/v1/traces" : std::string(rest.substr(slash));
-  size_t colon = authority.rfind(':');
-  uint16_t port = 80;
-  std::string_view host = authority;
-  if (colon != std::string_view::npos && authority.find(']') == std::string_view::npos) {
-    host = authority.substr(0, colon);
-    std::string_view p = authority.substr(colon + 1);
-    unsigned v = 0;
-    auto r = std::from_chars(p.data(), p.data() + p.size(), v);
-    if (r.ec != std::errc() || r.ptr != p.data() + p.size() || v == 0 || v > 65535)
-      return Status(Code::kInvalidArgument, "otlp_endpoint has a bad port: \"" + url + "\"");
-    port = static_cast<uint16_t>(v);
-  }
-  if (host.empty()) return Status(Code::kInvalidArgument, "otlp_endpoint has no host: \"" + url + "\"");
-  return std::make_pair(std::string(host), std::make_pair(port, path));
-}
-
-// Waits for `events` on fd until the deadline; false on timeout or error.
-bool wait_for(int fd, short events, std::chrono::steady_clock::time_point deadline) {
-  for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return false;
-    pollfd p{fd, events, 0};
-    int n = ::poll(&p, 1, static_cast<int>(left.count()));
-    if (n > 0) return (p.revents & (events | POLLHUP)) != 0;
-    if (n < 0 && errno != EINTR) return false;
-  }
-}
 
 void append_uint(std::string& out, uint64_t v) {
   char buf[24];
@@ -79,14 +34,12 @@ void string_attribute(std::string& out, bool& first, std::string_view key, std::
 }  // namespace
 
 Result<std::unique_ptr<TraceExporter>> TraceExporter::open(const TracingOptions& options) {
-  auto parsed = parse_endpoint(options.otlp_endpoint);
-  if (!parsed) return parsed.status();
-  auto& [host, port_path] = parsed.value();
-  Endpoint e{host, port_path.first, port_path.second};
-  return std::unique_ptr<TraceExporter>(new TraceExporter(options, std::move(e)));
+  auto endpoint = net::parse_http_url(options.otlp_endpoint, "otlp_endpoint", "/v1/traces");
+  if (!endpoint) return endpoint.status();
+  return std::unique_ptr<TraceExporter>(new TraceExporter(options, std::move(endpoint.value())));
 }
 
-TraceExporter::TraceExporter(TracingOptions options, Endpoint endpoint)
+TraceExporter::TraceExporter(TracingOptions options, net::HttpUrl endpoint)
     : options_(std::move(options)), endpoint_(std::move(endpoint)) {
   thread_ = std::thread([this] { run(); });
 }
@@ -150,40 +103,14 @@ void TraceExporter::run() {
 }
 
 bool TraceExporter::post(const std::string& body) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.export_timeout_ms);
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  std::string port = std::to_string(endpoint_.port);
-  if (::getaddrinfo(endpoint_.host.c_str(), port.c_str(), &hints, &res) != 0 || !res) return false;
-  int fd = ::socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-  bool ok = fd >= 0;
-  if (ok && ::connect(fd, res->ai_addr, res->ai_addrlen) != 0)
-    ok = errno == EINPROGRESS && wait_for(fd, POLLOUT, deadline);
-  ::freeaddrinfo(res);
-  if (ok) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    ok = ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0;
-  }
-  std::string request = "POST " + endpoint_.path + " HTTP/1.1\r\nhost: " + endpoint_.host + ":" + port +
-                        "\r\ncontent-type: application/json\r\ncontent-length: " + std::to_string(body.size()) +
-                        "\r\nconnection: close\r\n\r\n" + body;
-  for (size_t off = 0; ok && off < request.size();) {
-    ssize_t n = ::send(fd, request.data() + off, request.size() - off, MSG_NOSIGNAL);
-    if (n > 0) off += static_cast<size_t>(n);
-    else ok = n < 0 && (errno == EAGAIN || errno == EINTR) && wait_for(fd, POLLOUT, deadline);
-  }
-  // The collector's answer: a 2xx status line means the batch was taken.
-  char status[16] = {};
-  size_t got = 0;
-  while (ok && got < 12) {
-    ssize_t n = ::recv(fd, status + got, 12 - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-    else ok = n < 0 && (errno == EAGAIN || errno == EINTR) && wait_for(fd, POLLIN, deadline);
-  }
-  if (fd >= 0) ::close(fd);
-  return ok && std::memcmp(status, "HTTP/1.", 7) == 0 && status[9] == '2';
+  net::FetchRequest request;
+  request.method = "POST";
+  request.content_type = "application/json";
+  request.body = body;
+  request.timeout_ms = static_cast<int64_t>(options_.export_timeout_ms);
+  request.max_body_bytes = 64 * 1024;  // collectors answer with a small JSON object
+  auto answer = net::http_fetch(endpoint_, request);
+  return answer && answer->status >= 200 && answer->status < 300;  // a 2xx: the batch was taken
 }
 
 void TraceBuffer::append_span(const ExchangeTrace& trace, const SpanRecord& s, const SpanId* parent,

@@ -3,8 +3,8 @@
 //
 // Each worker serialises the spans of its sampled exchanges into a buffer of
 // its own and hands it to the exporter thread once per loop turn (as the
-// access log does). The exporter posts batches to the collector with a small
-// blocking HTTP/1.1 client of its own; spans it cannot queue or deliver are
+// access log does). The exporter posts batches to the collector with the
+// small blocking HTTP/1.1 client of src/net/http_fetch; spans it cannot queue or deliver are
 // dropped and counted, never a request delayed.
 #pragma once
 
@@ -19,6 +19,7 @@
 
 #include "apigw/gateway.hpp"
 #include "apigw/status.hpp"
+#include "net/http_fetch.hpp"
 #include "telemetry/trace_context.hpp"
 
 namespace apigw::telemetry {
@@ -66,12 +67,7 @@ class TraceExporter {
   uint64_t dropped_spans() const noexcept { return dropped_.load(std::memory_order_relaxed); }
 
  private:
-  struct Endpoint {
-    std::string host;
-    uint16_t port;
-    std::string path;
-  };
-  TraceExporter(TracingOptions options, Endpoint endpoint);
+  TraceExporter(TracingOptions options, net::HttpUrl endpoint);
   void run();
   bool post(const std::string& body);
 
@@ -80,7 +76,7 @@ class TraceExporter {
     uint64_t count;
   };
   TracingOptions options_;
-  Endpoint endpoint_;
+  net::HttpUrl endpoint_;
   std::mutex mu_;
   std::condition_variable wake_;
   std::deque<Batch> queue_;
