@@ -9,6 +9,7 @@
 
 #include "apigw/policy.hpp"
 #include "policy/cidr.hpp"
+#include "policy/json_redact.hpp"
 
 namespace apigw::policy {
 
@@ -136,5 +137,21 @@ struct QuotaOptions {
   bool fail_open = true;  // Redis unreachable or late: allow (counted), or answer 503
 };
 PolicyPtr make_quota(QuotaOptions options);
+
+// json_body: removes or masks values, by JSON pointer, in request and
+// response bodies of a JSON content type. Bodies longer than max_body_bytes,
+// compressed or not JSON pass unchanged (counted), or, for overflows with
+// kReject, get 413 (requests) or 502 (answers).
+struct JsonBodyOptions {
+  enum class OnOverflow : uint8_t { kPass, kReject };
+  JsonRedactRules request;
+  JsonRedactRules response;
+  uint64_t max_body_bytes = 1 << 20;
+  OnOverflow on_overflow = OnOverflow::kPass;
+  // Media types, lower case, without parameters; empty: application/json
+  // and every type whose subtype ends in "+json".
+  std::vector<std::string> content_types;
+};
+PolicyPtr make_json_body(JsonBodyOptions options);
 
 }  // namespace apigw::policy
