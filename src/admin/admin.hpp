@@ -46,6 +46,11 @@ struct GatewayStats {
     std::array<uint64_t, static_cast<size_t>(policy::LimitDecision::kCount)> decisions;  // by LimitDecision
   };
   std::vector<RateLimit> rate_limits;
+  struct JsonBodySkips {
+    std::string policy;
+    std::array<uint64_t, static_cast<size_t>(policy::JsonBodySkip::kCount)> by_reason;  // by JsonBodySkip
+  };
+  std::vector<JsonBodySkips> json_body_skips;
   struct TlsListener {
     std::string name;
     std::vector<std::pair<std::string, uint64_t>> handshake_failures;  // by reason

@@ -416,6 +416,11 @@ GatewayStats gateway_stats(const Gateway& gw) {
     for (size_t d = 0; d < r.decisions.size(); ++d) r.decisions[d] = state->counters.get(policy::LimitDecision(d));
     s.rate_limits.push_back(std::move(r));
   }
+  for (const auto& [name, counters] : i.policy_states.json_bodies()) {
+    GatewayStats::JsonBodySkips j{name, {}};
+    for (size_t r = 0; r < j.by_reason.size(); ++r) j.by_reason[r] = counters->get(policy::JsonBodySkip(r));
+    s.json_body_skips.push_back(std::move(j));
+  }
   return s;
 }
 
