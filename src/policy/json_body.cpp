@@ -102,7 +102,8 @@ class JsonBody final : public Policy, public StatefulPolicy {
   }
 
   bool is_json(const HeaderMap& headers) const noexcept {
-    std::string_view type = trim(headers.get("content-type").substr(0, headers.get("content-type").find(';')));
+    std::string_view value = headers.get("content-type");
+    std::string_view type = trim(value.substr(0, value.find(';')));
     if (!o_.content_types.empty())
       return std::any_of(o_.content_types.begin(), o_.content_types.end(),
                          [&](const std::string& t) { return iequals(t, type); });
