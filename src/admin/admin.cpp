@@ -166,6 +166,13 @@ std::string metrics_text(const Gateway& gw) {
     for (const auto& [reason, n] : a.by_reason)
       out += "apigw_auth_failures_total{policy=" + label(a.policy) + ",reason=" + label(reason) + "} " +
              std::to_string(n) + "\n";
+  header(out, "apigw_json_body_skipped_total",
+         "Bodies json_body passed on unread, by policy and reason (overflow, unparsable, encoded).", "counter");
+  for (const auto& j : s.json_body_skips)
+    for (size_t r = 0; r < j.by_reason.size(); ++r)
+      out += "apigw_json_body_skipped_total{policy=" + label(j.policy) + ",reason=\"" +
+             std::string(policy::skip_reason_name(policy::JsonBodySkip(r))) + "\"} " + std::to_string(j.by_reason[r]) +
+             "\n";
   header(out, "apigw_config_reloads_total", "Config reloads, by result.", "counter");
   out += "apigw_config_reloads_total{result=\"ok\"} " + std::to_string(s.reloads_ok) + "\n";
   out += "apigw_config_reloads_total{result=\"error\"} " + std::to_string(s.reloads_failed) + "\n";

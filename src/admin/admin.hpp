@@ -51,6 +51,11 @@ struct GatewayStats {
     std::vector<std::pair<std::string, uint64_t>> by_reason;
   };
   std::vector<AuthFailures> auth_failures;
+  struct JsonBodySkips {
+    std::string policy;
+    std::array<uint64_t, static_cast<size_t>(policy::JsonBodySkip::kCount)> by_reason;  // by JsonBodySkip
+  };
+  std::vector<JsonBodySkips> json_body_skips;
   struct TlsListener {
     std::string name;
     std::vector<std::pair<std::string, uint64_t>> handshake_failures;  // by reason

@@ -422,6 +422,11 @@ GatewayStats gateway_stats(const Gateway& gw) {
       a.by_reason.emplace_back(std::string(state->reasons[r]), state->counts[r].load(std::memory_order_relaxed));
     s.auth_failures.push_back(std::move(a));
   }
+  for (const auto& [name, counters] : i.policy_states.json_bodies()) {
+    GatewayStats::JsonBodySkips j{name, {}};
+    for (size_t r = 0; r < j.by_reason.size(); ++r) j.by_reason[r] = counters->get(policy::JsonBodySkip(r));
+    s.json_body_skips.push_back(std::move(j));
+  }
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include "apigw/policy.hpp"
 #include "policy/cidr.hpp"
 #include "policy/jwt_key.hpp"
+#include "policy/json_redact.hpp"
 
 namespace apigw::policy {
 
@@ -175,5 +176,20 @@ struct SchemaOptions {
   std::vector<std::string> content_types = {"application/json"};
 };
 PolicyPtr make_schema(SchemaOptions options);
+// json_body: removes or masks values, by JSON pointer, in request and
+// response bodies of a JSON content type. Bodies longer than max_body_bytes,
+// compressed or not JSON pass unchanged (counted), or, for overflows with
+// kReject, get 413 (requests) or 502 (answers).
+struct JsonBodyOptions {
+  enum class OnOverflow : uint8_t { kPass, kReject };
+  JsonRedactRules request;
+  JsonRedactRules response;
+  uint64_t max_body_bytes = 1 << 20;
+  OnOverflow on_overflow = OnOverflow::kPass;
+  // Media types, lower case, without parameters; empty: application/json
+  // and every type whose subtype ends in "+json".
+  std::vector<std::string> content_types;
+};
+PolicyPtr make_json_body(JsonBodyOptions options);
 
 }  // namespace apigw::policy

@@ -82,4 +82,21 @@ std::vector<std::pair<std::string, std::shared_ptr<AuthFailureState>>> PolicySta
   return out;
 }
 
+
+std::shared_ptr<JsonBodyCounters> PolicyStateRegistry::json_body(const std::string& name) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::weak_ptr<JsonBodyCounters>& slot = json_bodies_[name];
+  if (auto live = slot.lock()) return live;
+  auto fresh = std::make_shared<JsonBodyCounters>();
+  slot = fresh;
+  return fresh;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<JsonBodyCounters>>> PolicyStateRegistry::json_bodies() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::string, std::shared_ptr<JsonBodyCounters>>> out;
+  for (const auto& [name, weak] : json_bodies_)
+    if (auto live = weak.lock()) out.emplace_back(name, std::move(live));
+  return out;
+}
 }  // namespace apigw::policy

@@ -20,6 +20,7 @@
 
 #include "apigw/gateway.hpp"
 #include "apigw/status.hpp"
+#include "policy/json_body_counters.hpp"
 #include "policy/key_table.hpp"
 
 namespace apigw::policy {
@@ -96,12 +97,16 @@ class PolicyStateRegistry {
   // reloads while a snapshot uses them. `reasons` has static storage.
   std::shared_ptr<AuthFailureState> auth_failures(const std::string& name, std::span<const std::string_view> reasons);
   std::vector<std::pair<std::string, std::shared_ptr<AuthFailureState>>> auth_failure_states() const;
+  // The skip counters of json_body `name`, kept while a snapshot uses them.
+  std::shared_ptr<JsonBodyCounters> json_body(const std::string& name);
+  std::vector<std::pair<std::string, std::shared_ptr<JsonBodyCounters>>> json_bodies() const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::weak_ptr<RateLimitState>, std::less<>> states_;
   std::map<std::string, LimitOverride, std::less<>> overrides_;
   std::map<std::string, std::weak_ptr<AuthFailureState>, std::less<>> auth_;
+  std::map<std::string, std::weak_ptr<JsonBodyCounters>, std::less<>> json_bodies_;
 };
 
 // Handed to StatefulPolicy::bind while a snapshot is compiled.

@@ -88,6 +88,10 @@ class RawOrigin {
     std::lock_guard<std::mutex> l(mu_);
     return last_head_;
   }
+  std::string last_body() {
+    std::lock_guard<std::mutex> l(mu_);
+    return last_body_;
+  }
 
  private:
   void loop() {
@@ -124,11 +128,12 @@ class RawOrigin {
           size_t cl = head.find("content-length: ");
           if (cl != std::string::npos) body = std::stoul(head.substr(cl + 16));
           if (b.size() < end + 4 + body) break;
-          b.erase(0, end + 4 + body);
           {
             std::lock_guard<std::mutex> l(mu_);
             last_head_ = head;
+            last_body_ = b.substr(end + 4, body);
           }
+          b.erase(0, end + 4 + body);
           ++requests_;
           bool close_after = false;
           std::string out = answer_(head, &close_after);
@@ -158,6 +163,7 @@ class RawOrigin {
   std::atomic<int> requests_{0};
   std::mutex mu_;
   std::string last_head_;
+  std::string last_body_;
   std::thread thread_;
 };
 
