@@ -64,12 +64,12 @@ class CliTest(unittest.TestCase):
         self.assertIn('"nope"', by_pointer["/routes/1/policies/1"])
 
     def test_validate_unsupported_key(self):
-        # A section SPEC.md defines whose capability has not landed yet.
+        # A policy type SPEC.md defines whose capability has not landed yet.
         path = self.write("unsupported.json", base_config(
-            config_source={"redis": {"key": "k", "channel": "c"}}))
+            policies=[{"name": "auth", "type": "jwt", "issuer": "x"}]))
         r = run_cli(["validate", "--config", path])
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertRegex(r.stdout, r"(?m)^/config_source: .*not supported yet")
+        self.assertRegex(r.stdout, r"(?m)^/policies/0/type: .*not supported yet")
 
     def test_validate_syntax_error(self):
         path = self.write("syntax.json", '{"listeners": [}')
