@@ -96,7 +96,8 @@ Decision get_upstreams(Gateway& gw, Exchange& ex) {
       body += std::string(",\"available\":") + (up.healthy[t] ? "true" : "false") +
               ",\"passing_checks\":" + (up.passing_checks[t] ? "true" : "false") +
               ",\"ejected\":" + (up.ejected[t] ? "true" : "false") +
-              ",\"ejections\":" + std::to_string(up.ejections[t]) + "}";
+              ",\"ejections\":" + std::to_string(up.ejections[t]) +
+              ",\"in_flight\":" + std::to_string(up.in_flight[t]) + "}";
     }
     body += "]}";
   }

@@ -412,7 +412,7 @@ GatewayStats gateway_stats(const Gateway& gw) {
   for (const auto& shard : i.metrics) shard->collect(s.requests);
   int64_t now = i.source->load()->clock->monotonic_ns();  // the clock health times are on
   for (const auto& [name, shared] : i.upstreams.all()) {
-    GatewayStats::Upstream u{name, shared->targets, {}, {}, {}, {}};
+    GatewayStats::Upstream u{name, shared->targets, {}, {}, {}, {}, shared->in_flight->count(shared->targets)};
     for (size_t t = 0; t < shared->targets.size(); ++t) {
       u.healthy.push_back(shared->health->available(t, now));
       u.passing_checks.push_back(shared->health->healthy(t));
