@@ -37,7 +37,8 @@ std::vector<uint64_t> InFlightCounts::count(const std::vector<std::string>& targ
     if (!b) continue;
     for (size_t i = 0; i < b->targets_.size(); ++i) {
       auto it = std::find(targets.begin(), targets.end(), b->targets_[i]);
-      if (it != targets.end()) out[static_cast<size_t>(it - targets.begin())] += b->slots_[i].n.load(std::memory_order_relaxed);
+      if (it == targets.end()) continue;
+      out[static_cast<size_t>(it - targets.begin())] += b->slots_[i].n.load(std::memory_order_relaxed);
     }
   }
   return out;
