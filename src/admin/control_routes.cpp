@@ -150,6 +150,10 @@ Decision delete_override(Gateway& gw, Exchange& ex) {
 
 }  // namespace
 
+config::LoadResult load_replacement_config(const Gateway& gw, std::string_view json) {
+  return load_replacement(gw, json);
+}
+
 void add_control_routes(GatewayBuilder& b, Gateway& gw, const PolicyPtr& guard) {
   Gateway* g = &gw;
   if (guard) b.policy("admin-token", guard);
