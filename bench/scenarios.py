@@ -5,16 +5,19 @@
   close      GET /small with "Connection: close": a new connection per request
   c1024      GET /small over 1,024 keep-alive connections
   policy     GET /small through apigw's policy stack vs the same route bare
+  observe    GET /small with the access log (to a file) and tracing (sample_ratio 0.1, exported to
+             the origin, which accepts and discards) vs neither; metrics are counted on both
+             (they have no off switch), the observed one also has its admin listener
 
 Same method as ../shared/bench: one nginx origin and wrk pinned on CPU 0, each
 proxy alone on CPU 1 with one worker, interleaved rounds (the order rotates
 each round so machine drift hits every target alike), medians reported.
-The baseline of the ratio column is nginx, or for `policy` the bare apigw route.
+The baseline of the ratio column is nginx, or for `policy` and `observe` the bare apigw route.
 "rps per core" divides rps by the CPU share the proxy's process burned
 (/proc/PID/stat), the fair figure when the load side is the bottleneck.
 
 usage: bench/scenarios.py [--bin build/release/apigw] [--rounds 3] [--duration 3]
-                          [--scenarios upload,close,c1024,policy] [--out results.jsonl]
+                          [--scenarios upload,close,c1024,policy,observe] [--out results.jsonl]
                           [--smoke]   (CI: the policy scenario, 1 round of 1 s, apigw as its own
                                        origin, so only wrk is needed; figures meaningless)
 """
@@ -32,6 +35,7 @@ SCENARIOS = {
     "close": ("/small", 64, 'wrk.headers["Connection"] = "close"\n', ["apigw", "nginx", "haproxy"]),
     "c1024": ("/small", 1024, "", ["apigw", "nginx", "haproxy"]),
     "policy": ("/small", 64, "", ["apigw", "apigw-policy"]),
+    "observe": ("/small", 64, "", ["apigw", "apigw-observed"]),
 }
 
 ORIGIN_CONF = """worker_processes 1;
@@ -51,6 +55,7 @@ http {{
     server {{
         listen {host}:{port} backlog=4096;
         location = /small {{ default_type text/plain; return 200 "hello, world\\n"; }}
+        location = /v1/traces {{ return 200 ""; }}  # the OTLP collector of `observe`: body discarded
         location = /upload {{ proxy_pass http://{host}:{sink_port}/stored; proxy_pass_request_body off; }}
     }}
     server {{
@@ -78,10 +83,12 @@ def apigw_origin_config(port):
     return json.dumps({"workers": 1, "listeners": [{"name": "origin", "address": "%s:%d" % (HOST, port)}],
                        "limits": {"idle_timeout_ms": 300000},
                        "routes": [{"name": "small", "match": {"path": "/small"},
-                                   "respond": {"status": 200, "body": "hello, world\n"}}]})
+                                   "respond": {"status": 200, "body": "hello, world\n"}},
+                                  {"name": "traces", "match": {"path": "/v1/traces"},
+                                   "respond": {"status": 200, "body": ""}}]})
 
 
-def apigw_config(port, origin_port, policies, access_log=None):
+def apigw_config(port, origin_port, policies, access_log=None, observed=False):
     route = {"name": "all", "match": {"path_prefix": "/"}, "upstream": "origin"}
     config = {"workers": 1, "listeners": [{"name": "bench", "address": "%s:%d" % (HOST, port)}],
               "limits": {"idle_timeout_ms": 300000, "max_body_bytes": 4 << 20, "max_connections": 20000},
@@ -97,6 +104,11 @@ def apigw_config(port, origin_port, policies, access_log=None):
         ]
         route["policies"] = ["request-id", "per-ip", "stamp"]
         config["telemetry"] = {"access_log": {"path": access_log}}
+    if observed:
+        config["admin"] = {"address": "%s:%d" % (HOST, free_port())}
+        config["telemetry"] = {
+            "access_log": {"path": access_log},
+            "tracing": {"sample_ratio": 0.1, "otlp_endpoint": "http://%s:%d/v1/traces" % (HOST, origin_port)}}
     return json.dumps(config)
 
 
@@ -172,7 +184,8 @@ def start_targets(args, procs, work, origin_port):
         if name.startswith("apigw"):
             conf = os.path.join(tdir, "apigw.json")
             with open(conf, "w") as f:
-                f.write(apigw_config(port, origin_port, name == "apigw-policy", os.path.join(tdir, "access.log")))
+                f.write(apigw_config(port, origin_port, name == "apigw-policy", os.path.join(tdir, "access.log"),
+                                     observed=name == "apigw-observed"))
             p = procs.start(name, [args.bin, "run", "--config", conf], PROXY_CPU, work)
         else:
             template = {"nginx": "nginx.conf.tmpl", "haproxy": "haproxy.cfg.tmpl"}[name]
@@ -225,7 +238,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "apigw"))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=3)
-    ap.add_argument("--scenarios", default="upload,close,c1024,policy")
+    ap.add_argument("--scenarios", default="upload,close,c1024,policy,observe")
     ap.add_argument("--out", default="")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
