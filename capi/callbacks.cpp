@@ -87,4 +87,23 @@ PolicyPtr make_policy(std::string name, const apigw_policy_vtable& vtable, void*
   return std::make_shared<HostPolicy>(std::move(name), vtable, user);
 }
 
+// The key is written into a buffer on this stack (one call for most keys),
+// then copied into the exchange's arena: the policy keeps a view of it.
+// Throws only std::bad_alloc (arena cap), which the policy takes as no key.
+RateLimitKeyFunction make_rate_limit_key(apigw_rate_limit_key_fn fn, void* user) {
+  return [fn, user](Exchange& ex) -> std::string_view {
+    apigw_request req{&ex};
+    char local[256];
+    size_t n = fn(user, &req, local, sizeof local);
+    if (n == 0 || n > APIGW_RATE_LIMIT_KEY_MAX) return {};
+    char* key = static_cast<char*>(ex.arena().allocate(n, 1));
+    if (n <= sizeof local) {
+      std::memcpy(key, local, n);
+      return {key, n};
+    }
+    size_t again = fn(user, &req, key, n);  // the key did not fit: once more, with room for it
+    return again <= n ? std::string_view(key, again) : std::string_view();
+  };
+}
+
 }  // namespace apigw::capi

@@ -12,6 +12,7 @@ apigw::GatewayBuilder apigw_gateway::with_host_callbacks(const apigw::GatewayBui
   apigw::GatewayBuilder b = apigw::GatewayBuilder::from_state(base.state());
   for (const auto& [name, h] : handlers) b.handler(name, h);
   for (const auto& [name, p] : policies) b.policy(name, p);
+  for (const auto& [name, k] : rate_limit_keys) b.rate_limit_key(name, k);
   return b;
 }
 
@@ -104,6 +105,17 @@ APIGW_EXTERN int32_t apigw_gateway_add_policy(apigw_gateway* gw, const char* nam
   return guarded(err, errlen, [&] {
     std::lock_guard<std::mutex> lock(gw->mu);
     gw->policies[name] = apigw::capi::make_policy(name, *vtable, user);
+    return APIGW_OK;
+  });
+}
+
+APIGW_EXTERN int32_t apigw_gateway_add_rate_limit_key(apigw_gateway* gw, const char* name, apigw_rate_limit_key_fn fn,
+                                                      void* user, char* err, size_t errlen) {
+  if (!gw || !valid_name(name) || !fn)
+    return fail(err, errlen, APIGW_E_INVALID, "gateway, name and fn must not be NULL (nor name empty)");
+  return guarded(err, errlen, [&] {
+    std::lock_guard<std::mutex> lock(gw->mu);
+    gw->rate_limit_keys[name] = apigw::capi::make_rate_limit_key(fn, user);
     return APIGW_OK;
   });
 }

@@ -36,12 +36,13 @@ struct apigw_gateway {
   apigw::GatewayBuilder config;  // the last config loaded, without host callbacks
   std::map<std::string, apigw::Handler, std::less<>> handlers;
   std::map<std::string, apigw::PolicyPtr, std::less<>> policies;
+  std::map<std::string, apigw::RateLimitKeyFunction, std::less<>> rate_limit_keys;
   // Set once by start/run/attach and kept until free, so that stop() and
   // address() may use it from any thread without holding mu.
   std::unique_ptr<apigw::Gateway> running;
   bool stopped = false;
 
-  // The config plus the host's handlers and policies.
+  // The config plus the host's handlers, policies and rate-limit key functions.
   apigw::GatewayBuilder with_host_callbacks(const apigw::GatewayBuilder& config) const;
 };
 
@@ -83,5 +84,6 @@ inline bool valid_name(const char* name) noexcept { return name && *name; }
 
 Handler make_handler(apigw_handler_fn fn, void* user);
 PolicyPtr make_policy(std::string name, const apigw_policy_vtable& vtable, void* user);
+RateLimitKeyFunction make_rate_limit_key(apigw_rate_limit_key_fn fn, void* user);
 
 }  // namespace apigw::capi

@@ -114,6 +114,19 @@ func (g *Gateway) Policy(name string, fn PolicyFunc) error {
 	})
 }
 
+// RateLimitKeyFunc gives a request's key for rate_limit and quota policies
+// with "key": "host:NAME". "" means no key (the policy's missing_key
+// applies); so does a panic (logged). It may be called twice for keys over
+// 256 bytes.
+type RateLimitKeyFunc func(*Request) string
+
+// RateLimitKey registers rate-limit key function `name`.
+func (g *Gateway) RateLimitKey(name string, fn RateLimitKeyFunc) error {
+	return g.register(name, fn, func(c *C.apigw_gateway, n *C.char, h C.uintptr_t, e *C.char, l C.size_t) C.int32_t {
+		return C.apigw_go_add_rate_limit_key(c, n, h, e, l)
+	})
+}
+
 type addFunc func(*C.apigw_gateway, *C.char, C.uintptr_t, *C.char, C.size_t) C.int32_t
 
 func (g *Gateway) register(name string, fn interface{}, add addFunc) error {

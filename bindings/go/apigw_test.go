@@ -172,3 +172,29 @@ func TestConcurrentRequests(t *testing.T) {
 		t.Fatalf("handler saw %d distinct requests", len(seen))
 	}
 }
+
+func TestRateLimitKey(t *testing.T) {
+	gw, err := apigw.New(`{"listeners": [{"name": "public", "address": "127.0.0.1:0"}],
+		"policies": [{"name": "per-tenant", "type": "rate_limit", "key": "host:tenant", "limit": 1, "window_ms": 60000}],
+		"routes": [{"name": "r", "match": {"path": "/"}, "respond": {"status": 200, "body": "ok"}, "policies": ["per-tenant"]}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gw.Close)
+	if err := gw.RateLimitKey("tenant", func(r *apigw.Request) string { return r.Header.Get("X-Tenant") }); err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := gw.Addr(0)
+	long := strings.Repeat("k", 300) // beyond the first buffer
+	var got []int
+	for _, tenant := range []string{"acme", "acme", "globex", "globex", long, long} {
+		status, _, _ := get(t, "http://"+addr+"/", map[string]string{"X-Tenant": tenant})
+		got = append(got, status)
+	}
+	if fmt.Sprint(got) != "[200 429 200 429 200 429]" {
+		t.Fatalf("statuses %v, want [200 429 200 429 200 429]", got)
+	}
+}

@@ -8,12 +8,13 @@ import "C"
 import (
 	"log"
 	"runtime/cgo"
+	"unsafe"
 )
 
 // callback is what a cgo.Handle given to the library as `user` points at.
 type callback struct {
 	name string
-	fn   interface{} // HandlerFunc or PolicyFunc
+	fn   interface{} // HandlerFunc, PolicyFunc or RateLimitKeyFunc
 }
 
 //export goHandler
@@ -52,4 +53,21 @@ func goPolicy(user C.uintptr_t, req *C.apigw_request, res *C.apigw_response) (de
 		return C.APIGW_FAIL
 	}
 	return C.APIGW_RESPOND
+}
+
+//export goRateLimitKey
+func goRateLimitKey(user C.uintptr_t, req *C.apigw_request, buf *C.char, buflen C.size_t) (n C.size_t) {
+	cb := cgo.Handle(user).Value().(*callback)
+	// A panic is a request without a key.
+	defer func() {
+		if p := recover(); p != nil {
+			log.Printf("apigw: rate-limit key %q panicked: %v", cb.name, p)
+			n = 0
+		}
+	}()
+	key := cb.fn.(RateLimitKeyFunc)(newRequest(req, false))
+	if len(key) > 0 && len(key) <= int(buflen) {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(buf)), len(key)), key)
+	}
+	return C.size_t(len(key)) // above buflen: called again with room for it
 }

@@ -23,3 +23,11 @@ int32_t apigw_go_add_policy(apigw_gateway *gw, const char *name, uintptr_t handl
   vt.on_request = policy_trampoline;
   return apigw_gateway_add_policy(gw, name, &vt, (void *)handle, err, errlen);
 }
+
+static size_t rate_limit_key_trampoline(void *user, const apigw_request *req, char *buf, size_t buflen) {
+  return goRateLimitKey((uintptr_t)user, (apigw_request *)req, buf, buflen);
+}
+
+int32_t apigw_go_add_rate_limit_key(apigw_gateway *gw, const char *name, uintptr_t handle, char *err, size_t errlen) {
+  return apigw_gateway_add_rate_limit_key(gw, name, rate_limit_key_trampoline, (void *)handle, err, errlen);
+}

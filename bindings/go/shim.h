@@ -4,8 +4,9 @@
 #include <apigw/apigw.h>
 #include <stdint.h>
 
-// Register a Go handler / policy; handle is a runtime/cgo.Handle.
+// Register a Go handler / policy / rate-limit key function; handle is a runtime/cgo.Handle.
 int32_t apigw_go_add_handler(apigw_gateway *gw, const char *name, uintptr_t handle, char *err, size_t errlen);
 int32_t apigw_go_add_policy(apigw_gateway *gw, const char *name, uintptr_t handle, char *err, size_t errlen);
+int32_t apigw_go_add_rate_limit_key(apigw_gateway *gw, const char *name, uintptr_t handle, char *err, size_t errlen);
 
 #endif

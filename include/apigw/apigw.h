@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define APIGW_ABI_MAJOR 0
-#define APIGW_ABI_MINOR 2
+#define APIGW_ABI_MINOR 3
 
 /* (major << 16) | minor of the library actually loaded. */
 APIGW_EXTERN uint32_t apigw_abi_version(void);
@@ -139,6 +139,20 @@ typedef struct apigw_policy_vtable {
   int32_t needs_request_body; /* nonzero: buffer the body before on_request_body */
 } apigw_policy_vtable;
 
+/* A rate-limit key function: a rate_limit or quota policy with
+ * "key": "host:NAME" asks it for the request's key. It writes the key into
+ * buf and returns its length; 0 means the request has no key (the policy's
+ * missing_key applies). A length above buflen means the key did not fit: the
+ * function is called once more, with a buffer of that length (keys longer
+ * than APIGW_RATE_LIMIT_KEY_MAX count as none). Called on the worker threads,
+ * several at once.
+ * OWNERSHIP: req is borrowed for the call; buf is the library's, written by
+ * the function during the call only; user is the pointer given at
+ * registration. */
+typedef size_t (*apigw_rate_limit_key_fn)(void *user, const apigw_request *req, char *buf, size_t buflen);
+
+#define APIGW_RATE_LIMIT_KEY_MAX 65536
+
 /* Called once, on the loop's thread, when an attached gateway has stopped. */
 typedef void (*apigw_stopped_fn)(void *user);
 
@@ -170,6 +184,14 @@ APIGW_EXTERN int32_t apigw_gateway_add_handler(apigw_gateway *gw, const char *na
  * OWNERSHIP: name and *vtable are copied; user as for handlers. */
 APIGW_EXTERN int32_t apigw_gateway_add_policy(apigw_gateway *gw, const char *name, const apigw_policy_vtable *vtable,
                                               void *user, char *err, size_t errlen);
+
+/* Registers rate-limit key function `name` for "key": "host:NAME" (alone or
+ * in a key array) of rate_limit and quota policies, replacing one of the
+ * same name. The same timing as apigw_gateway_add_handler; a config naming a
+ * function that is not registered is refused at start or reload.
+ * OWNERSHIP: name is copied; user as for handlers. */
+APIGW_EXTERN int32_t apigw_gateway_add_rate_limit_key(apigw_gateway *gw, const char *name, apigw_rate_limit_key_fn fn,
+                                                      void *user, char *err, size_t errlen);
 
 /* Binds the listeners and serves on worker threads of the gateway's own;
  * returns at once. */

@@ -176,6 +176,10 @@ class Exchange {
     return *p;
   }
 
+  // on_response_body: the answer was longer than the policies' response
+  // body limit, so response().body holds only its beginning (Policy::response_body_limit).
+  bool response_body_overflowed() const noexcept { return response_body_overflowed_; }
+
   // Time the request head was complete, in ns on the gateway's clock.
   int64_t start_ns() const noexcept { return start_ns_; }
 
@@ -204,6 +208,7 @@ class Exchange {
   std::span<const std::string_view> scopes_;
   Status failure_;
   int64_t start_ns_ = 0;
+  bool response_body_overflowed_ = false;
   std::shared_ptr<detail::ExchangeAnchor> anchor_;
 };
 

@@ -11,6 +11,7 @@
 // Per-request state goes in a typed slot: ex.ctx<MyState>().
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -50,6 +51,17 @@ class Policy {
   // Otherwise a proxied route streams the body to the upstream as it comes,
   // and on_request_body sees an empty body.
   virtual bool needs_request_body() const noexcept { return false; }
+
+  // A policy that reads or rewrites the answer's body in on_response_body
+  // says how many bytes it will hold. Then a streamed answer (a proxied one)
+  // is buffered up to the largest limit of the route's policies before the
+  // response phases run, and goes out whole. A longer answer is not held:
+  // on_response_body runs once with what arrived so far and
+  // ex.response_body_overflowed() set, may fail the exchange (the head is not
+  // out yet) and otherwise must leave the body alone, which then streams on.
+  // Routes without such a policy never run on_response_body and stream
+  // as before.
+  virtual size_t response_body_limit() const noexcept { return 0; }
 };
 
 // Write only the phases you need (Envoy's PassThroughFilter).

@@ -23,5 +23,7 @@ std::optional<policy::SizeLimitOptions> read_size_limit_options(ObjectReader& o)
 // cors_options.cpp
 std::optional<policy::CorsOptions> read_cors_options(ObjectReader& o);
 std::optional<policy::QuotaOptions> read_quota_options(ObjectReader& o, const std::string& name);
+// schema_options.cpp
+std::optional<policy::SchemaOptions> read_schema_options(ObjectReader& o, const LoadContext& ctx);
 
 }  // namespace apigw::config

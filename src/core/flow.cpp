@@ -12,8 +12,11 @@ namespace {
 
 // Arena cap per request: room for the head, for a chunked body grown by
 // doubling (up to twice its size) plus an answer of that size, and 1 MiB.
-size_t arena_cap(const Limits& l) {
-  return size_t{l.max_header_bytes} * 4 + static_cast<size_t>(l.max_body_bytes) * 3 + (1u << 20);
+// A buffered answer (Policy::response_body_limit) grows by doubling too.
+size_t arena_cap(const Snapshot& s) {
+  const Limits& l = s.limits;
+  return size_t{l.max_header_bytes} * 4 + static_cast<size_t>(l.max_body_bytes) * 3 + s.max_response_body_limit * 3 +
+         (1u << 20);
 }
 
 bool is_cors_preflight(const Request& r) noexcept {
@@ -24,7 +27,7 @@ bool is_cors_preflight(const Request& r) noexcept {
 
 Flow::Flow(FlowHost& host, std::shared_ptr<const Snapshot> snapshot,
            std::shared_ptr<detail::ResumeQueue> queue, int64_t now_ns, upstream::WorkerUpstreams* upstreams)
-    : Exchange(arena_cap(snapshot->limits)),
+    : Exchange(arena_cap(*snapshot)),
       host_(host),
       snapshot_(std::move(snapshot)),
       queue_(std::move(queue)),
@@ -147,19 +150,41 @@ void Flow::stream_begins(int64_t content_length) {
   if (stage_ != Stage::kTarget) return;
   streaming_ = stream_open_ = true;
   content_length_ = content_length;
+  const size_t limit = route_ ? route_->response_body_limit : 0;
+  // A HEAD answer has no body to hold, only the length a GET would have.
+  if (limit > 0 && response_.status != 101 && request_.method != "HEAD") {
+    if (content_length >= 0 && static_cast<uint64_t>(content_length) > limit) {
+      response_body_overflowed_ = true;  // announced too long: streams as it comes
+    } else {
+      buffering_ = true;  // the response phases run once the whole body is here
+      return;
+    }
+  }
+  answer_stream();
+}
+
+// The response phases run, then the head goes out (and, unless the stream
+// has ended meanwhile, the body follows as it comes).
+void Flow::answer_stream() {
   if (running_) {  // reached before run_target() returned
     early_ = Decision::kRespond;
     return;
   }
   paused_ = false;
-  if (handle(Decision::kRespond)) run();  // response phases, then the head goes out
+  if (handle(Decision::kRespond)) run();
 }
 
 bool Flow::stream_data(std::string_view data) {
   if (!stream_open_) return true;
-  // While a response phase is paused the head is not out yet: keep the bytes.
+  // While a response phase is paused, or the answer is being buffered, the
+  // head is not out yet: keep the bytes.
   if (stage_ != Stage::kDone) {
     response_.body.append(data);
+    if (buffering_ && response_.body.size() > route_->response_body_limit) {
+      buffering_ = false;
+      response_body_overflowed_ = true;
+      answer_stream();
+    }
     return true;
   }
   return host_.on_flow_data(*this, data);
@@ -168,12 +193,26 @@ bool Flow::stream_data(std::string_view data) {
 void Flow::stream_end() {
   if (!stream_open_) return;
   stream_open_ = false;
+  if (buffering_) {
+    // The whole answer is here: it goes out as one, with its length.
+    buffering_ = false;
+    streaming_ = false;
+    content_length_ = -1;
+    return answer_stream();
+  }
   if (stage_ == Stage::kDone) host_.on_flow_end(*this);
 }
 
 void Flow::stream_abort() {
   if (!stream_open_) return;
   stream_open_ = false;
+  if (buffering_) {
+    // Nothing has gone out: the client gets an error answer, not half a body.
+    buffering_ = false;
+    streaming_ = false;
+    response_.body.clear();
+    return proxy_failed(Status::http(502, "upstream_reset", "the upstream's answer ended before its body was complete"));
+  }
   host_.on_flow_abort(*this);
 }
 
@@ -210,14 +249,14 @@ bool Flow::handle(Decision d) {
     case Decision::kContinue:
       if (stage_ == Stage::kTarget) {
         fail_with(Status(Code::kInternal, "the handler did not answer"));
-      } else if (stage_ == Stage::kResponse) {
+      } else if (in_response_stage()) {
         --cursor_;
       } else {
         ++cursor_;
       }
       return true;
     case Decision::kRespond:
-      if (stage_ == Stage::kResponse) {
+      if (in_response_stage()) {
         --cursor_;
       } else {
         stage_ = Stage::kResponse;
@@ -228,10 +267,12 @@ bool Flow::handle(Decision d) {
       paused_ = true;
       return false;
     case Decision::kFail:
-      if (stage_ == Stage::kResponse) {
-        // A response phase failed: the error answer replaces the response;
-        // the phases still to run see it.
+      if (in_response_stage()) {
+        // A response phase failed: the error answer replaces the response
+        // (and a stream whose head is not out yet); the phases still to run
+        // see it.
         set_error_answer(failure_);
+        streaming_ = stream_open_ = false;
         --cursor_;
       } else {
         fail_with(failure_);
@@ -389,6 +430,11 @@ void Flow::run() {
         }
         break;
       case Stage::kResponse:
+        if (cursor_ == 0 && route_ && route_->response_body_limit > 0) {
+          stage_ = Stage::kResponseBody;
+          cursor_ = ran_;
+          continue;
+        }
         if (cursor_ == 0) {
           stage_ = Stage::kDone;
           running_ = false;
@@ -397,6 +443,16 @@ void Flow::run() {
         }
         d = timing() ? timed(cursor_ - 1, &Policy::on_response, "on_response")
                      : policies[cursor_ - 1]->on_response(*this);
+        break;
+      case Stage::kResponseBody:
+        if (cursor_ == 0) {
+          stage_ = Stage::kDone;
+          running_ = false;
+          host_.on_flow_answer(*this);
+          return;
+        }
+        d = timing() ? timed(cursor_ - 1, &Policy::on_response_body, "on_response_body")
+                     : policies[cursor_ - 1]->on_response_body(*this);
         break;
       case Stage::kDone:
         running_ = false;

@@ -1,7 +1,10 @@
 // Flow: one exchange walking through the phases of docs/lifecycle.md.
 //
 //   route -> on_request* -> (body) -> on_request_body* -> target
-//         -> on_response* (reverse) -> answer -> on_log*
+//         -> on_response* (reverse) -> [on_response_body* (reverse)] -> answer -> on_log*
+//
+// on_response_body runs only on routes with a policy that holds the body
+// (Policy::response_body_limit); their streamed answers are buffered first.
 //
 // A phase that pauses stops the walk; the worker resumes it later from the
 // ResumeQueue. The connection (FlowHost) feeds the body, writes the answer and
@@ -123,12 +126,14 @@ class Flow final : public Exchange, public Recycled<Flow> {
 
 
  private:
-  enum class Stage : uint8_t { kRequest, kAwaitBody, kRequestBody, kTarget, kResponse, kDone };
+  enum class Stage : uint8_t { kRequest, kAwaitBody, kRequestBody, kTarget, kResponse, kResponseBody, kDone };
+  bool in_response_stage() const noexcept { return stage_ == Stage::kResponse || stage_ == Stage::kResponseBody; }
 
   void run();
   bool handle(Decision d);
   Decision run_target();
   Decision start_proxy();
+  void answer_stream();
   const std::shared_ptr<const upstream::CompiledUpstream>& pick_upstream();
   void fail_with(Status status);
   void set_error_answer(const Status& status);
@@ -153,6 +158,8 @@ class Flow final : public Exchange, public Recycled<Flow> {
   bool can_stream_body() const noexcept;
   bool streaming_ = false;
   bool stream_open_ = false;
+  // A streamed answer held back until it ends (Policy::response_body_limit).
+  bool buffering_ = false;
   int64_t content_length_ = -1;
   upstream::WorkerUpstreams* upstreams_;
   telemetry::ExchangeTrace trace_;

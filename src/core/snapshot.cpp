@@ -1,4 +1,6 @@
 #include "core/snapshot.hpp"
+
+#include <algorithm>
 #include <map>
 
 #include "core/builder_state.hpp"
@@ -64,7 +66,9 @@ Result<std::shared_ptr<const Snapshot>> Snapshot::compile(const GatewayBuilder& 
       if (!policy) return policy.status();
       c.policies.push_back(std::move(policy.value()));
       c.policy_metric_ids.push_back(telemetry::RouteNames::instance().intern(p));
+      c.response_body_limit = std::max(c.response_body_limit, c.policies.back()->response_body_limit());
     }
+    snap->max_response_body_limit = std::max(snap->max_response_body_limit, c.response_body_limit);
     c.respond = r.respond;
     if (!r.handler.empty()) {
       auto h = s.handlers.find(r.handler);

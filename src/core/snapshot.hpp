@@ -33,6 +33,9 @@ struct CompiledRoute {
   uint32_t mirror_percent = 0;
   bool enabled = true;
   uint32_t metric_id = 0;  // the route's label id (telemetry::RouteNames)
+  // The largest Policy::response_body_limit of its policies: 0 streams
+  // answers and skips on_response_body.
+  size_t response_body_limit = 0;
 };
 
 struct Snapshot {
@@ -42,6 +45,7 @@ struct Snapshot {
   std::vector<std::shared_ptr<const upstream::CompiledUpstream>> upstreams;
   std::shared_ptr<const Clock> clock;
   uint64_t version = 0;
+  size_t max_response_body_limit = 0;  // over all routes: room in each exchange's arena
 
   // Checks the builder and compiles it. Never throws.
   // `registry` keeps upstream state across reloads, `states` the state of

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "policy/cidr.hpp"
 
 namespace apigw::policy {
+
+class JsonSchema;
 
 // request_id: gives every request an id (kept from the client when trusted),
 // forwards it on the request and returns it on the answer.
@@ -136,5 +139,16 @@ struct QuotaOptions {
   bool fail_open = true;  // Redis unreachable or late: allow (counted), or answer 503
 };
 PolicyPtr make_quota(QuotaOptions options);
+
+// schema: request bodies must be JSON the schema accepts; else 400 naming
+// the JSON pointer of the first violation. A Content-Type not listed gets
+// 400 too (as Kong's request-validator).
+struct SchemaOptions {
+  std::shared_ptr<const JsonSchema> schema;  // JsonSchema::compile (policy/json_schema.hpp)
+  // Media types whose bodies are validated: "type/subtype" (`*` matches any
+  // type or subtype) and parameters a request must give alike (media_type.hpp).
+  std::vector<std::string> content_types = {"application/json"};
+};
+PolicyPtr make_schema(SchemaOptions options);
 
 }  // namespace apigw::policy

@@ -1,12 +1,13 @@
 // rate_limit (store "local"): GCRA, exact across the workers of one process.
 //
-// One TAT per key (KeyTable), updated with compare-and-swap. The state lives
+// One TAT per key (KeyTable, lock-free), updated with compare-and-swap. The state lives
 // in the gateway's PolicyStateRegistry, so a reload keeps it and an override
 // reaches every worker at once.
 #include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "apigw/exchange.hpp"
@@ -45,9 +46,12 @@ struct Outcome {
   GcraDecision d{};
 };
 
+// The interval is at least 1 ns: every allowed request moves the TAT forward
+// (the key table relies on a TAT never repeating).
 GcraParams params_for(uint64_t limit, uint64_t burst, uint64_t window_ms) {
   limit = std::max<uint64_t>(limit, 1);
-  return {static_cast<int64_t>(window_ms * 1'000'000 / limit), static_cast<int64_t>(limit + burst)};
+  return {std::max<int64_t>(1, static_cast<int64_t>(window_ms * 1'000'000 / limit)),
+          static_cast<int64_t>(limit + burst)};
 }
 
 class RateLimit final : public Policy, public StatefulPolicy {
@@ -102,15 +106,13 @@ class RateLimit final : public Policy, public StatefulPolicy {
     }
     if (o_.store == RateLimitOptions::Store::kRedis) return decide_in_redis(ex, out, *key, params);
     int64_t now = ex.start_ns();
-    KeyTable::Slot slot = st.keys.find_or_add(key.value_or(std::string_view()), now);
     out.decided = true;
-    int64_t current = slot.tat->load(std::memory_order_acquire);
-    for (;;) {
-      out.d = gcra_decide(params, current, now);
-      if (!out.d.allowed) break;
-      if (slot.tat->compare_exchange_weak(current, out.d.new_tat, std::memory_order_acq_rel)) break;
-    }
-    if (slot.overflow)
+    bool tracked = st.keys.update(key.value_or(std::string_view()), now, [&](int64_t tat) -> std::optional<int64_t> {
+      out.d = gcra_decide(params, tat, now);
+      if (!out.d.allowed) return std::nullopt;
+      return out.d.new_tat;
+    });
+    if (!tracked)
       st.counters.add(out.d.allowed ? LimitDecision::kOverflowAllowed : LimitDecision::kOverflowLimited);
     else
       st.counters.add(out.d.allowed ? LimitDecision::kAllowed : LimitDecision::kLimited);

@@ -26,6 +26,8 @@ static const struct {
     {"policy_pause_resume", test_policy_pause_resume},
     {"policy_answers_later", test_policy_answers_later},
     {"handler_error_is_500", test_handler_error_is_500},
+    {"rate_limit_key_function", test_rate_limit_key_function},
+    {"rate_limit_key_refused", test_rate_limit_key_refused},
 };
 
 int gateway_port(apigw_gateway *gw) {

@@ -35,5 +35,7 @@ void test_policy_deny_and_continue(void);
 void test_policy_pause_resume(void);
 void test_policy_answers_later(void);
 void test_handler_error_is_500(void);
+void test_rate_limit_key_function(void);
+void test_rate_limit_key_refused(void);
 
 #endif

@@ -134,3 +134,42 @@ TEST_CASE("rate_limit: an emergency override reaches every worker and survives r
   CHECK(res.header("ratelimit-limit") == "2");
   gw.value()->stop();
 }
+
+TEST_CASE("rate_limit: with max_keys keys active new keys share the overflow bucket and are counted as such") {
+  auto clock = std::make_shared<apigw::ManualClock>();
+  apigw::GatewayBuilder b;
+  b.workers(2).listener({"public", "127.0.0.1:0"}).admin({"127.0.0.1:0", ""}).clock(clock);
+  apigw::policy::RateLimitOptions o;
+  o.limit = 1;
+  o.window_ms = 60000;
+  o.max_keys = 2;
+  o.key = {{apigw::policy::RateLimitKeyPart::Kind::kHeader, "x-user"}};
+  b.policy("per-user", apigw::policy::make_rate_limit(o));
+  apigw::RouteOptions r;
+  r.name = "hot";
+  r.match.path = "/hot";
+  r.policies = {"per-user"};
+  r.respond = apigw::StaticResponse{200, {}, "ok"};
+  b.route(r);
+  auto gw = b.build();
+  REQUIRE(gw);
+  REQUIRE(gw.value()->start());
+  const std::string address = gw.value()->bound_addresses()[0];
+  auto status_for = [&](const char* user) {
+    SocketClient client(address);
+    client.send(get_request("/hot", std::string("x-user: ") + user + "\r\n"));
+    return client.read_response().status;
+  };
+  CHECK(status_for("u1") == 200);
+  CHECK(status_for("u2") == 200);
+  CHECK(status_for("u3") == 200);  // the table is full of active keys: the overflow bucket
+  CHECK(status_for("u4") == 429);  // the same overflow bucket
+  CHECK(status_for("u1") == 429);  // u1 keeps its own
+  std::string text = metrics(gw.value()->bound_addresses()[1]);
+  for (const char* line : {"decision=\"allowed\"} 2", "decision=\"limited\"} 1", "decision=\"overflow_allowed\"} 1",
+                           "decision=\"overflow_limited\"} 1"})
+    CHECK_MESSAGE(text.find(std::string("apigw_ratelimit_decisions_total{policy=\"per-user\",") + line) !=
+                      std::string::npos,
+                  line);
+  gw.value()->stop();
+}

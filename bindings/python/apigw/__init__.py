@@ -60,7 +60,7 @@ def _json_bytes(config):
 class Gateway:
     """A gateway built from a config (dict or JSON text).
 
-    Register handlers and policies, then start() (worker threads of its own)
+    Register handlers, policies and rate-limit keys, then start() (worker threads of its own)
     or use it as a context manager. Python callbacks run on the worker threads
     and hold the GIL only while they run.
     """
@@ -115,6 +115,31 @@ class Gateway:
             vtable = _native.PolicyVtable(struct_size=ctypes.sizeof(_native.PolicyVtable),
                                           on_request=_native.PHASE(on_request))
             self._register(lib.apigw_gateway_add_policy, name, ctypes.byref(vtable), keep=vtable)
+            return fn
+
+        return register
+
+    def rate_limit_key(self, name):
+        """Decorator: fn(req) -> str, bytes or None, the request's key for
+        rate_limit and quota policies with "key": "host:NAME". None or empty
+        means no key (the policy's missing_key applies); so does an exception
+        (which is logged). fn may be called twice for keys over 256 bytes."""
+
+        def register(fn):
+            def call(user, req, buf, buflen):
+                try:
+                    key = fn(Request(req, writable=False))
+                    data = (key.encode() if isinstance(key, str) else bytes(key)) if key else b""
+                    if len(data) <= buflen:
+                        ctypes.memmove(buf, data, len(data))
+                    return len(data)
+                except BaseException:  # nothing may unwind into C
+                    log.exception("apigw rate-limit key %r failed", name)
+                    return 0
+
+            if not hasattr(lib, "apigw_gateway_add_rate_limit_key"):
+                raise Error(_native.E_STATE, "this libapigw has no rate-limit key functions (ABI 0.3 needed)")
+            self._register(lib.apigw_gateway_add_rate_limit_key, name, _native.RATE_LIMIT_KEY(call))
             return fn
 
         return register

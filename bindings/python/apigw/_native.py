@@ -35,6 +35,8 @@ class Str(ctypes.Structure):
 HANDLER = ctypes.CFUNCTYPE(ctypes.c_int32, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
 PHASE = HANDLER  # (user, req, res) -> decision
 LOG = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p)
+# (user, req, buf, buflen) -> the key's length (0: no key)
+RATE_LIMIT_KEY = ctypes.CFUNCTYPE(ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t)
 
 
 class PolicyVtable(ctypes.Structure):
@@ -97,6 +99,8 @@ _declare("apigw_status_str", _s, _i32)
 _declare("apigw_gateway_new_from_json", _i32, _s, _n, _pp, _p, _n)
 _declare("apigw_gateway_add_handler", _i32, _p, _s, HANDLER, _p, _p, _n)
 _declare("apigw_gateway_add_policy", _i32, _p, _s, ctypes.POINTER(PolicyVtable), _p, _p, _n)
+if hasattr(lib, "apigw_gateway_add_rate_limit_key"):  # ABI 0.3
+    _declare("apigw_gateway_add_rate_limit_key", _i32, _p, _s, RATE_LIMIT_KEY, _p, _p, _n)
 _declare("apigw_gateway_start", _i32, _p, _p, _n)
 _declare("apigw_gateway_run", _i32, _p, _p, _n)
 _declare("apigw_gateway_reload_json", _i32, _p, _s, _n, _p, _n)

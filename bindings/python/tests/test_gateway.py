@@ -156,6 +156,27 @@ class GatewayTest(unittest.TestCase):
             answers = list(pool.map(lambda i: get(g, "/n/%d" % i)[::2], range(64)))
         self.assertEqual(answers, [(200, str(i).encode()) for i in range(64)])
 
+    def test_rate_limit_key(self):
+        per_tenant = {"name": "per-tenant", "type": "rate_limit", "key": "host:tenant", "limit": 1,
+                      "window_ms": 60000}
+        g = self.serve([{"name": "r", "match": {"path": "/"}, "respond": {"status": 200, "body": "ok"},
+                         "policies": ["per-tenant"]}], [per_tenant])
+
+        @g.rate_limit_key("tenant")
+        def tenant(req):
+            name = req.headers.get("x-tenant")
+            if name == "broken":
+                raise ValueError("no tenant")
+            return name
+
+        g.start()
+        status = lambda tenant: get(g, "/", headers={"x-tenant": tenant} if tenant else {})[0]  # noqa: E731
+        self.assertEqual([status("acme"), status("acme"), status("globex"), status("globex")], [200, 429, 200, 429])
+        long_a, long_b = "k" * 300, "k" * 299 + "z"  # beyond the first buffer: fn is called again
+        self.assertEqual([status(long_a), status(long_a), status(long_b)], [200, 429, 200])
+        with self.assertLogs("apigw", logging.ERROR):  # an exception: no key, the shared keyless bucket
+            self.assertEqual([status("broken"), status(None)], [200, 429])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -27,6 +27,19 @@ apigw::testing::Client client_with(RateLimitOptions o, std::shared_ptr<apigw::Ma
   return apigw::testing::Client::create(b).value();
 }
 
+// A decision that stores `tat`, and the TAT a key has now (added when new).
+auto store_tat(int64_t tat) {
+  return [tat](int64_t) -> std::optional<int64_t> { return tat; };
+}
+int64_t tat_of(apigw::policy::KeyTable& t, std::string_view key, int64_t now) {
+  int64_t seen = -1;
+  t.update(key, now, [&](int64_t tat) -> std::optional<int64_t> {
+    seen = tat;
+    return std::nullopt;
+  });
+  return seen;
+}
+
 RateLimitOptions one_per_minute() {
   RateLimitOptions o;
   o.limit = 1;
@@ -39,19 +52,15 @@ RateLimitOptions one_per_minute() {
 TEST_CASE("rate_limit: the key table tracks at most max_keys and new keys beyond share one overflow bucket") {
   apigw::policy::KeyTable t(4);
   const int64_t now = 1000;
-  for (int i = 0; i < 4; ++i) {
-    auto s = t.find_or_add("k" + std::to_string(i), now);
-    CHECK_FALSE(s.overflow);
-    s.tat->store(now + 500);  // active until now + 500
-  }
+  for (int i = 0; i < 4; ++i) CHECK(t.update("k" + std::to_string(i), now, store_tat(now + 500)));  // active until now + 500
   CHECK(t.size() == 4);
-  auto over = t.find_or_add("k4", now);
-  CHECK(over.overflow);
-  CHECK(t.find_or_add("k5", now).tat == over.tat);
-  CHECK(t.find_or_add("k0", now).tat != over.tat);  // known keys keep their cell
-  // Once the keys are idle (bucket full again, plus a grace) their cells are reclaimed.
-  auto later = t.find_or_add("k4", now + 500 + apigw::policy::KeyTable::kIdleGraceNs);
-  CHECK_FALSE(later.overflow);
+  CHECK_FALSE(t.update("k4", now, store_tat(now + 700)));  // not tracked: the overflow bucket
+  CHECK_FALSE(t.update("k5", now, store_tat(now + 900)));
+  CHECK(tat_of(t, "k6", now) == now + 900);                 // one bucket for every untracked key
+  CHECK(tat_of(t, "k0", now) == now + 500);                 // known keys keep their own
+  // Once the keys are idle (bucket full again, plus a grace) their slots are reclaimed.
+  const int64_t later = now + 500 + apigw::policy::KeyTable::kIdleGraceNs;
+  CHECK(t.update("k4", later, store_tat(later + 1)));
   CHECK(t.size() <= 4);
 }
 
@@ -59,9 +68,7 @@ TEST_CASE("rate_limit: idle keys are reclaimed a few at a time and the table sta
   apigw::policy::KeyTable t(100);
   const int64_t tick = apigw::policy::KeyTable::kIdleGraceNs / 10;
   for (int64_t i = 0; i < 100000; ++i) {
-    auto s = t.find_or_add("key-" + std::to_string(i), i * tick);
-    CHECK_FALSE(s.overflow);
-    s.tat->store(i * tick + 1);  // idle right after
+    CHECK(t.update("key-" + std::to_string(i), i * tick, store_tat(i * tick + 1)));  // idle right after
     REQUIRE(t.size() <= 100);
   }
 }
