@@ -6,16 +6,19 @@
   c1024      GET /small over 1,024 keep-alive connections
   policy     GET /small through apigw's policy stack vs the same route bare
   jwt        GET /small with an HS256 bearer token through jwt + headers + request_id vs bare
+  observe    GET /small with the access log (to a file) and tracing (sample_ratio 0.1, exported to
+             the origin, which accepts and discards) vs neither; metrics are counted on both
+             (they have no off switch), the observed one also has its admin listener
 
 Same method as ../shared/bench: one nginx origin and wrk pinned on CPU 0, each
 proxy alone on CPU 1 with one worker, interleaved rounds (the order rotates
 each round so machine drift hits every target alike), medians reported.
-The baseline of the ratio column is nginx, or for `policy` and `jwt` the bare apigw route.
+The baseline of the ratio column is nginx, or for `policy`, `jwt` and `observe` the bare apigw route.
 "rps per core" divides rps by the CPU share the proxy's process burned
 (/proc/PID/stat), the fair figure when the load side is the bottleneck.
 
 usage: bench/scenarios.py [--bin build/release/apigw] [--rounds 3] [--duration 3]
-                          [--scenarios upload,close,c1024,policy] [--out results.jsonl]
+                          [--scenarios upload,close,c1024,policy,jwt,observe] [--out results.jsonl]
                           [--smoke]   (CI: the policy and jwt scenarios, 1 round of 1 s, apigw as its own
                                        origin, so only wrk is needed; figures meaningless)
 """
@@ -47,6 +50,7 @@ SCENARIOS = {
     "c1024": ("/small", 1024, "", ["apigw", "nginx", "haproxy"]),
     "policy": ("/small", 64, "", ["apigw", "apigw-policy"]),
     "jwt": ("/small", 64, 'wrk.headers["Authorization"] = "Bearer %s"\n' % jwt_token(), ["apigw", "apigw-jwt"]),
+    "observe": ("/small", 64, "", ["apigw", "apigw-observed"]),
 }
 
 ORIGIN_CONF = """worker_processes 1;
@@ -66,6 +70,7 @@ http {{
     server {{
         listen {host}:{port} backlog=4096;
         location = /small {{ default_type text/plain; return 200 "hello, world\\n"; }}
+        location = /v1/traces {{ return 200 ""; }}  # the OTLP collector of `observe`: body discarded
         location = /upload {{ proxy_pass http://{host}:{sink_port}/stored; proxy_pass_request_body off; }}
     }}
     server {{
@@ -93,11 +98,13 @@ def apigw_origin_config(port):
     return json.dumps({"workers": 1, "listeners": [{"name": "origin", "address": "%s:%d" % (HOST, port)}],
                        "limits": {"idle_timeout_ms": 300000},
                        "routes": [{"name": "small", "match": {"path": "/small"},
-                                   "respond": {"status": 200, "body": "hello, world\n"}}]})
+                                   "respond": {"status": 200, "body": "hello, world\n"}},
+                                  {"name": "traces", "match": {"path": "/v1/traces"},
+                                   "respond": {"status": 200, "body": ""}}]})
 
 
 def apigw_config(port, origin_port, stack, access_log=None):
-    """stack: None (bare), "policy" or "jwt"."""
+    """stack: None (bare), "policy", "jwt" or "observe"."""
     route = {"name": "all", "match": {"path_prefix": "/"}, "upstream": "origin"}
     config = {"workers": 1, "listeners": [{"name": "bench", "address": "%s:%d" % (HOST, port)}],
               "limits": {"idle_timeout_ms": 300000, "max_body_bytes": 4 << 20, "max_connections": 20000},
@@ -122,6 +129,11 @@ def apigw_config(port, origin_port, stack, access_log=None):
         ]
         route["policies"] = ["request-id", "per-ip", "stamp"]
         config["telemetry"] = {"access_log": {"path": access_log}}
+    elif stack == "observe":
+        config["admin"] = {"address": "%s:%d" % (HOST, free_port())}
+        config["telemetry"] = {
+            "access_log": {"path": access_log},
+            "tracing": {"sample_ratio": 0.1, "otlp_endpoint": "http://%s:%d/v1/traces" % (HOST, origin_port)}}
     return json.dumps(config)
 
 
@@ -197,7 +209,7 @@ def start_targets(args, procs, work, origin_port):
         if name.startswith("apigw"):
             conf = os.path.join(tdir, "apigw.json")
             with open(conf, "w") as f:
-                stack = {"apigw-policy": "policy", "apigw-jwt": "jwt"}.get(name)
+                stack = {"apigw-policy": "policy", "apigw-jwt": "jwt", "apigw-observed": "observe"}.get(name)
                 f.write(apigw_config(port, origin_port, stack, os.path.join(tdir, "access.log")))
             p = procs.start(name, [args.bin, "run", "--config", conf], PROXY_CPU, work)
         else:
@@ -251,7 +263,7 @@ def main():
     ap.add_argument("--bin", default=os.path.join(ROOT, "build", "release", "apigw"))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=int, default=3)
-    ap.add_argument("--scenarios", default="upload,close,c1024,policy")
+    ap.add_argument("--scenarios", default="upload,close,c1024,policy,observe")
     ap.add_argument("--out", default="")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()

@@ -104,6 +104,16 @@ struct RedisOptions {
   uint32_t connections = 1;                // per worker
 };
 
+// Fleet config (SPEC.md `config_source`): the `apigw` executable reads its
+// config from a Redis key and follows the announcements of a channel (a
+// message means "the key changed: read it"). The library keeps it fixed
+// across reloads, like the listeners; it does not watch Redis itself.
+struct ConfigSourceOptions {
+  RedisOptions redis;                  // address, password, timeout_ms (connections: unused)
+  std::string key = "apigw:config";
+  std::string channel = "apigw:config";
+};
+
 struct StaticResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -153,6 +163,7 @@ class GatewayBuilder {
   GatewayBuilder& config_document(std::string json, std::string base_dir);
   GatewayBuilder& rate_limit_key(std::string name, RateLimitKeyFunction fn);
   GatewayBuilder& redis(RedisOptions options);
+  GatewayBuilder& config_source(ConfigSourceOptions options);
 
   // Checks everything; never aborts. The builder may be reused afterwards.
   Result<std::unique_ptr<Gateway>> build() const;

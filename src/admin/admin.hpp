@@ -29,6 +29,7 @@ struct GatewayStats {
     std::vector<bool> passing_checks;  // the active checks' view (true when checks are off)
     std::vector<bool> ejected;         // passively ejected right now
     std::vector<uint64_t> ejections;
+    std::vector<uint64_t> in_flight;  // tries on the target now, all workers
   };
   std::vector<Upstream> upstreams;
   struct AccessLog {

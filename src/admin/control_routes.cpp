@@ -96,7 +96,8 @@ Decision get_upstreams(Gateway& gw, Exchange& ex) {
       body += std::string(",\"available\":") + (up.healthy[t] ? "true" : "false") +
               ",\"passing_checks\":" + (up.passing_checks[t] ? "true" : "false") +
               ",\"ejected\":" + (up.ejected[t] ? "true" : "false") +
-              ",\"ejections\":" + std::to_string(up.ejections[t]) + "}";
+              ",\"ejections\":" + std::to_string(up.ejections[t]) +
+              ",\"in_flight\":" + std::to_string(up.in_flight[t]) + "}";
     }
     body += "]}";
   }
@@ -148,6 +149,10 @@ Decision delete_override(Gateway& gw, Exchange& ex) {
 }
 
 }  // namespace
+
+config::LoadResult load_replacement_config(const Gateway& gw, std::string_view json) {
+  return load_replacement(gw, json);
+}
 
 void add_control_routes(GatewayBuilder& b, Gateway& gw, const PolicyPtr& guard) {
   Gateway* g = &gw;

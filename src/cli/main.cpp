@@ -1,16 +1,20 @@
-// The apigw executable (SPEC.md section 1): run | validate | version.
+// The apigw executable (SPEC.md section 1): run | validate | push | version.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "apigw/apigw.h"
 #include "apigw/gateway.hpp"
+#include "cli/push.hpp"
 #include "cli/quickstart.hpp"
 #include "config/config_loader.hpp"
+#include "config/secrets.hpp"
 #include "core/builder_state.hpp"
+#include "fleet/config_watcher.hpp"
 
 namespace {
 
@@ -28,12 +32,14 @@ void usage() {
   std::fprintf(stderr,
                "usage: apigw run [--config FILE] [--workers N] [--log-level error|warn|info|debug]\n"
                "       apigw validate --config FILE\n"
+               "       apigw push --config FILE --redis HOST:PORT [--key KEY] [--channel CHANNEL] [--password P]\n"
                "       apigw version\n");
 }
 
 struct Args {
   std::string command, config;
   int workers = 0;
+  apigw::cli::PushTarget push;  // push's --redis, --key, --channel, --password
   bool ok = true;
 };
 
@@ -55,6 +61,14 @@ Args parse_args(int argc, char** argv) {
     };
     if (k == "--config") {
       a.config = value();
+    } else if (k == "--redis") {
+      a.push.address = value();
+    } else if (k == "--key") {
+      a.push.key = value();
+    } else if (k == "--channel") {
+      a.push.channel = value();
+    } else if (k == "--password") {
+      a.push.password = value();
     } else if (k == "--workers") {
       char* end = nullptr;
       std::string v = value();
@@ -95,22 +109,52 @@ void print_errors(const apigw::config::LoadResult& r) {
   for (const auto& e : r.errors) std::printf("%s\n", e.to_string().c_str());
 }
 
+// `apigw validate`'s checks, which `apigw push` makes too: every error
+// printed as `POINTER: message`; true when the file is valid.
+bool check_config_file(const std::string& path) {
+  auto r = apigw::config::load_file(path, kNoHostHandlers);
+  if (!r.ok()) {
+    print_errors(r);
+    return false;
+  }
+  if (apigw::Status st = r.builder.validate(); !st) {
+    std::printf(": %s\n", std::string(st.message()).c_str());
+    return false;
+  }
+  return true;
+}
+
 int cmd_validate(const Args& a) {
   if (a.config.empty()) {
     usage();
     return kInvalid;
   }
-  auto r = apigw::config::load_file(a.config, kNoHostHandlers);
-  if (r.ok()) {
-    if (apigw::Status st = r.builder.validate(); !st) {
-      std::printf(": %s\n", std::string(st.message()).c_str());
-      return kInvalid;
-    }
-    std::printf("%s: ok\n", a.config.c_str());
-    return kOk;
+  if (!check_config_file(a.config)) return kInvalid;
+  std::printf("%s: ok\n", a.config.c_str());
+  return kOk;
+}
+
+int cmd_push(const Args& a) {
+  if (a.config.empty() || a.push.address.empty() || a.push.key.empty() || a.push.channel.empty()) {
+    usage();
+    return kInvalid;
   }
-  print_errors(r);
-  return kInvalid;
+  if (!check_config_file(a.config)) return kInvalid;
+  std::string document;
+  if (std::string why = apigw::config::read_file_to_string(a.config, &document, 64u << 20); !why.empty()) {
+    std::fprintf(stderr, "apigw: push: cannot read %s: %s\n", a.config.c_str(), why.c_str());
+    return kInvalid;
+  }
+  return apigw::cli::push_document(a.config, document, a.push);
+}
+
+void fleet_log(apigw::fleet::LogLevel level, const std::string& line) {
+  using apigw::fleet::LogLevel;
+  log(level == LogLevel::kError  ? Level::kError
+      : level == LogLevel::kWarn ? Level::kWarn
+      : level == LogLevel::kInfo ? Level::kInfo
+                                 : Level::kDebug,
+      line);
 }
 
 int cmd_run(const Args& a) {
@@ -133,9 +177,24 @@ int cmd_run(const Args& a) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  // config_source: the key's config is in place before the first request.
+  std::unique_ptr<apigw::fleet::ConfigWatcher> watcher;
+#ifdef APIGW_WITH_REDIS
+  if (const auto& source = r.builder.state().config_source) {
+    watcher = std::make_unique<apigw::fleet::ConfigWatcher>(*gw.value(), *source, fleet_log);
+    watcher->load_initial();
+  }
+#endif
+
   if (apigw::Status st = gw.value()->start(); !st) {
     log(Level::kError, std::string(st.message()));
     return kRuntime;
+  }
+  if (watcher) {
+    if (apigw::Status st = watcher->start(); !st) {
+      log(Level::kError, std::string(st.message()));
+      return kRuntime;
+    }
   }
   auto addrs = gw.value()->bound_addresses();
   const auto& state = r.builder.state();
@@ -153,6 +212,11 @@ int cmd_run(const Args& a) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
+      if (watcher) {  // the fleet's config is the key's: the local file is only the fallback
+        log(Level::kInfo, "SIGHUP: reading the config_source key again");
+        watcher->refresh();
+        continue;
+      }
       if (a.config.empty()) {
         log(Level::kWarn, "SIGHUP: the quickstart has no config file to re-read");
         continue;
@@ -171,6 +235,7 @@ int cmd_run(const Args& a) {
       log(Level::kInfo, "access log reopened");
     } else if (sig == SIGTERM || sig == SIGINT) {
       log(Level::kInfo, "draining");
+      if (watcher) watcher->stop();  // no reload while draining
       gw.value()->stop();
       log(Level::kInfo, "stopped");
       return kOk;
@@ -191,6 +256,7 @@ int main(int argc, char** argv) {
     return kOk;
   }
   if (a.command == "validate") return cmd_validate(a);
+  if (a.command == "push") return cmd_push(a);
   if (a.command == "run") return cmd_run(a);
   usage();
   return kInvalid;

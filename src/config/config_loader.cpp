@@ -60,10 +60,11 @@ void load_document(LoadContext& ctx, std::string_view json) {
   if (auto v = o.get("routes")) load_routes(ctx, *v, "/routes");
 #ifdef APIGW_WITH_REDIS
   if (auto v = o.get("redis")) load_redis(ctx, *v, "/redis");
+  if (auto v = o.get("config_source")) load_config_source(ctx, *v, "/config_source");  // after "redis"
 #else
   o.unsupported("redis", "Redis is not in this build (APIGW_WITH_REDIS=OFF)");
+  o.unsupported("config_source", "Redis is not in this build (APIGW_WITH_REDIS=OFF)");
 #endif
-  o.unsupported("config_source", "reading the config from Redis is not in this build");
   if (auto v = o.get("telemetry")) load_telemetry(ctx, *v, "/telemetry");
   o.finish();
 }
@@ -73,6 +74,7 @@ LoadResult load_impl(std::string_view json, std::string_view base_dir,
   LoadResult result;
   LoadContext ctx;
   ctx.host_policies = host_policies;
+  ctx.unwatched_config_source = host_policies;  // the C ABI's path
   ctx.builder = &result.builder;
   ctx.base_dir = std::string(base_dir);
   ctx.known_handlers = known_handlers;

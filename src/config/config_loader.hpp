@@ -39,7 +39,8 @@ LoadResult load(std::string_view json, std::string_view base_dir,
 // For hosts that register policies of their own (the C ABI and the language
 // bindings): as load(json, base_dir), and a route may also name a policy the
 // document does not declare; GatewayBuilder::validate checks it once the
-// host registered its policies.
+// host registered its policies. "config_source" is refused: only the apigw
+// executable watches one.
 LoadResult load_with_host_policies(std::string_view json, std::string_view base_dir = ".");
 
 // Reads and loads a file; a file that cannot be read is one error with pointer "".

@@ -34,6 +34,8 @@ struct LoadContext {
   std::vector<policy::Consumer> consumers;
   std::set<std::string> consumer_ids;
   std::set<std::string> consumer_tags;
+  // The C ABI's loads: nothing there watches a config_source, so it is refused.
+  bool unwatched_config_source = false;
 };
 
 void load_listeners(LoadContext& ctx, Element value, const std::string& pointer);
@@ -44,6 +46,7 @@ void load_upstreams(LoadContext& ctx, Element value, const std::string& pointer)
 void load_routes(LoadContext& ctx, Element value, const std::string& pointer);
 void load_telemetry(LoadContext& ctx, Element value, const std::string& pointer);
 void load_redis(LoadContext& ctx, Element value, const std::string& pointer);
+void load_config_source(LoadContext& ctx, Element value, const std::string& pointer);
 
 // The "tls" object of a listener or an upstream; nullopt when absent or wrong.
 std::optional<ListenerTlsOptions> load_listener_tls(LoadContext& ctx, ObjectReader& listener);

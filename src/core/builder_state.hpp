@@ -27,6 +27,7 @@ struct GatewayBuilder::State {
   std::string document_dir;  // where its relative *_file paths resolve
   std::map<std::string, RateLimitKeyFunction, std::less<>> rate_limit_keys;
   std::optional<RedisOptions> redis;
+  std::optional<ConfigSourceOptions> config_source;
 };
 
 }  // namespace apigw

@@ -45,6 +45,7 @@ struct Gateway::Impl {
   std::function<void()> on_stopped;
   int64_t drain_default_ms = 10000;
   std::optional<RedisOptions> redis;  // fixed at start, like the listeners
+  std::optional<ConfigSourceOptions> config_source;  // fixed at start too
 
   Status bind_all(size_t worker_count);
   Status reload_locked(const GatewayBuilder& builder);
@@ -130,6 +131,7 @@ Result<std::unique_ptr<Gateway>> GatewayBuilder::build() const {
   }
   impl->drain_default_ms = state_->limits.drain_timeout_ms;
   impl->redis = state_->redis;
+  impl->config_source = state_->config_source;
   impl->source = std::make_shared<SnapshotSource>(std::move(snap.value()));
   impl->current_config = *state_;
   auto gw = std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
@@ -255,6 +257,10 @@ bool same_redis(const std::optional<RedisOptions>& a, const std::optional<RedisO
   return a->address == b->address && a->password == b->password && a->timeout_ms == b->timeout_ms &&
          a->connections == b->connections;
 }
+
+bool same_config_source(const ConfigSourceOptions& a, const std::optional<ConfigSourceOptions>& b) {
+  return b && same_redis(a.redis, b->redis) && a.key == b->key && a.channel == b->channel;
+}
 }  // namespace
 
 Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
@@ -276,6 +282,10 @@ Status Gateway::Impl::reload_locked(const GatewayBuilder& builder) {
     return refuse("changing the access log needs a restart");
   if (!same_tracing(s.tracing, current_config.tracing)) return refuse("changing tracing needs a restart");
   if (!same_redis(s.redis, redis)) return refuse("changing redis needs a restart");
+  // A config without config_source keeps the running one: a document pushed
+  // to a fleet need not repeat it, but cannot point the fleet elsewhere.
+  if (s.config_source && !same_config_source(*s.config_source, config_source))
+    return refuse("changing config_source needs a restart");
   // Kill switches outlive the configs they were thrown on.
   GatewayBuilder switched;
   const GatewayBuilder* effective = &builder;
@@ -402,7 +412,7 @@ GatewayStats gateway_stats(const Gateway& gw) {
   for (const auto& shard : i.metrics) shard->collect(s.requests);
   int64_t now = i.source->load()->clock->monotonic_ns();  // the clock health times are on
   for (const auto& [name, shared] : i.upstreams.all()) {
-    GatewayStats::Upstream u{name, shared->targets, {}, {}, {}, {}};
+    GatewayStats::Upstream u{name, shared->targets, {}, {}, {}, {}, shared->in_flight->count(shared->targets)};
     for (size_t t = 0; t < shared->targets.size(); ++t) {
       u.healthy.push_back(shared->health->available(t, now));
       u.passing_checks.push_back(shared->health->healthy(t));

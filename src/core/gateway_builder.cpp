@@ -76,6 +76,10 @@ GatewayBuilder& GatewayBuilder::redis(RedisOptions options) {
   state_->redis = std::move(options);
   return *this;
 }
+GatewayBuilder& GatewayBuilder::config_source(ConfigSourceOptions options) {
+  state_->config_source = std::move(options);
+  return *this;
+}
 GatewayBuilder& GatewayBuilder::clock(std::shared_ptr<const Clock> clock) {
   state_->clock = std::move(clock);
   return *this;
@@ -194,6 +198,11 @@ Status GatewayBuilder::validate() const {
   }
   if (s.redis) {
     if (Status st = validate_redis(*s.redis); !st) return st;
+  }
+  if (s.config_source) {
+    const ConfigSourceOptions& c = *s.config_source;
+    if (Status st = validate_redis(c.redis); !st) return std::move(st).with_context("config_source");
+    if (c.key.empty() || c.channel.empty()) return invalid("config_source: key and channel must not be empty");
   }
   names.clear();
   for (size_t i = 0; i < s.routes.size(); ++i) {

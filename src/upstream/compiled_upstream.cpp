@@ -28,8 +28,10 @@ std::shared_ptr<UpstreamShared> UpstreamRegistry::get(const UpstreamOptions& o) 
         }
     shared->budget = slot->budget;
     shared->budget->set_percent(o.retries.budget_percent);
+    shared->in_flight = slot->in_flight;
   } else {
     shared->budget = std::make_shared<RetryBudget>(o.retries.budget_percent);
+    shared->in_flight = std::make_shared<InFlightCounts>();
   }
   shared->targets = std::move(targets);
   slot = shared;

@@ -17,6 +17,7 @@
 #include "apigw/status.hpp"
 #include "apigw/upstream.hpp"
 #include "net/tls_client_context.hpp"
+#include "upstream/in_flight_counts.hpp"
 #include "upstream/retry_budget.hpp"
 #include "upstream/target_address.hpp"
 #include "upstream/target_health.hpp"
@@ -28,6 +29,7 @@ struct UpstreamShared {
   std::vector<std::shared_ptr<TargetAddress>> addresses;  // by target index
   std::shared_ptr<UpstreamHealth> health;
   std::shared_ptr<RetryBudget> budget;
+  std::shared_ptr<InFlightCounts> in_flight;  // kept when the target list changes, like the budget
 };
 
 class UpstreamRegistry {

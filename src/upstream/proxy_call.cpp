@@ -32,6 +32,7 @@ ProxyCall::ProxyCall(Flow& flow, WorkerUpstreams& workers, std::shared_ptr<const
       eligible_(upstream_->addresses.size(), 0, &flow.arena()) {}
 
 ProxyCall::~ProxyCall() {
+  end_in_flight();  // a client that left mid-try ends the try here
   if (waiting_on_) waiting_on_->cancel(*this);
   give_back_connection(false);
   if (retry_slot_) upstream_->shared->budget->release_retry();
@@ -41,6 +42,12 @@ ProxyCall::~ProxyCall() {
 }
 
 Arena& ProxyCall::arena() { return flow_.arena(); }
+
+void ProxyCall::end_in_flight() noexcept {
+  if (counted_target_ < 0) return;
+  entry_->in_flight->finished(static_cast<size_t>(counted_target_));
+  counted_target_ = -1;
+}
 
 void ProxyCall::start() {
   upstream_->shared->budget->request_started();
@@ -105,6 +112,8 @@ void ProxyCall::next_try() {
   if (flow_.trace().enabled) try_span_ = telemetry::new_span_id();
   if (first_try_ns_ < 0) first_try_ns_ = now;
   entry_->balancer->on_start(static_cast<uint32_t>(target_));
+  entry_->in_flight->started(static_cast<size_t>(target_));
+  counted_target_ = target_;
   waiting_on_ = entry_->pools[static_cast<size_t>(target_)].get();
   waiting_on_->acquire(*this);
 }
@@ -295,6 +304,7 @@ void ProxyCall::on_complete() {
   }
   entry_->balancer->on_finish(static_cast<uint32_t>(target_), flow_.snapshot().clock->monotonic_ns() - try_start_ns_,
                               flow_.snapshot().clock->monotonic_ns());
+  end_in_flight();
   done_ = true;
   release_retry_slot();
   // An origin that answered before the whole body arrived leaves the rest
@@ -380,6 +390,7 @@ void ProxyCall::try_failed(Failure failure, int status, bool retry_decided) {
   }
   if (target_ >= 0) {
     entry_->balancer->on_finish(static_cast<uint32_t>(target_), now - try_start_ns_, now);
+    end_in_flight();
     if (failure == Failure::kConnect || failure == Failure::kReset || failure == Failure::kTimeout ||
         failure == Failure::kProtocol)
       upstream_->shared->health->record_failure(target, now);

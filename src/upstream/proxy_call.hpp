@@ -78,6 +78,7 @@ class ProxyCall final : public PoolWaiter,
 
   void next_try();
   void send();
+  void end_in_flight() noexcept;  // the try no longer counts in entry_->in_flight
   // `retry_decided`: a retry slot is already held for this failure (a listed status).
   void try_failed(Failure failure, int status = 0, bool retry_decided = false);
   void release_retry_slot();
@@ -101,6 +102,7 @@ class ProxyCall final : public PoolWaiter,
   TargetPool* waiting_on_ = nullptr;
   uv_timer_t* backoff_timer_ = nullptr;  // made only when a retry waits
   int target_ = -1;
+  int counted_target_ = -1;  // the try counted in entry_->in_flight, until it ends
   uint32_t tries_ = 0;
   int64_t try_start_ns_ = 0;
   bool retry_slot_ = false;

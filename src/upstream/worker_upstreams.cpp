@@ -25,6 +25,7 @@ const std::shared_ptr<WorkerUpstreams::Entry>& WorkerUpstreams::get(const std::s
   std::unique_ptr<Selector> host = o.selector ? o.selector(o.targets) : nullptr;
   e.balancer = host ? make_host_balancer(std::move(host), u->target_names.size())
                     : make_balancer(o.balance, u->weights, u->target_names, rng_());
+  e.in_flight = u->shared->in_flight->add_block(u->shared->targets);
   PoolLimits limits{o.max_connections_per_target, o.circuit_breaker.max_pending, o.timeouts.connect_ms,
                     o.timeouts.idle_ms};
   for (size_t i = 0; i < u->addresses.size(); ++i) {

@@ -31,6 +31,7 @@ class WorkerUpstreams {
     std::shared_ptr<const CompiledUpstream> upstream;
     std::unique_ptr<Balancer> balancer;
     std::vector<std::shared_ptr<TargetPool>> pools;  // by target index
+    std::shared_ptr<InFlightCounts::Block> in_flight;  // this worker's tries, by target index
   };
 
   WorkerUpstreams(uv_loop_t* loop, char* read_buffer, size_t read_buffer_size);

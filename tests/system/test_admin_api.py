@@ -5,6 +5,8 @@ GET /upstreams and the route kill switch. Real clients (urllib, http.client)."""
 import http.client
 import json
 import re
+import socket
+import threading
 import unittest
 
 from harness import HOST, Gateway, base_config
@@ -128,7 +130,7 @@ class AdminApiTest(unittest.TestCase):
         self.assertEqual(set(by_address), {self.origin.address, self.dead})
         live = by_address[self.origin.address]
         self.assertEqual((live["available"], live["ejected"], live["ejections"]), (True, False, 0))
-        self.assertEqual(set(live), {"address", "available", "passing_checks", "ejected", "ejections"})
+        self.assertEqual(set(live), {"address", "available", "passing_checks", "ejected", "ejections", "in_flight"})
 
     def test_kill_switch_survives_a_reload_until_enabled(self):
         r, payload = call(self.admin, "POST", "/routes/hello/disable")
@@ -179,3 +181,88 @@ class AdminWithoutTokenTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class HeldOrigin:
+    """An origin that holds every request until released: requests stay in
+    flight for as long as the test needs, with no sleeps."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind((HOST, 0))
+        self.sock.listen(16)
+        self.address = "%s:%d" % (HOST, self.sock.getsockname()[1])
+        self.arrived = threading.Semaphore(0)  # released once per request that reached it
+        self.release = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._answer, args=(conn,), daemon=True).start()
+
+    def _answer(self, conn):
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    return
+                data += chunk
+            self.arrived.release()
+            self.release.wait(10)
+            conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-length: 4\r\n\r\nheld")
+
+    def stop(self):
+        self.release.set()
+        self.sock.close()
+
+
+class UpstreamsInFlightTest(unittest.TestCase):
+    def test_held_requests_show_in_flight_on_their_target_until_answered(self):
+        origin, idle = HeldOrigin(), _Origin("idle")
+        config = base_config(
+            workers=2,  # the count is summed over the workers
+            upstreams=[{"name": "held", "targets": [{"address": origin.address}]},
+                       {"name": "idle", "targets": [{"address": idle.address}]}],
+            routes=[{"name": "held", "match": {"path": "/held"}, "upstream": "held"},
+                    {"name": "idle", "match": {"path": "/idle"}, "upstream": "idle"}])
+        config["admin"]["token"] = TOKEN
+        try:
+            with Gateway(config, expect=["public", "admin"]) as gw:
+                def in_flight():
+                    upstreams = json.loads(call(gw.admin_port, "GET", "/upstreams")[1])["upstreams"]
+                    return {u["name"]: u["targets"][0]["in_flight"] for u in upstreams}
+
+                def await_in_flight(expected):
+                    # A client can have the whole answer a moment before the
+                    # worker has ended the try: no event to await, so a bounded poll.
+                    pause = threading.Event()
+                    for _ in range(250):
+                        counts = in_flight()
+                        if counts == expected:
+                            return
+                        pause.wait(0.02)
+                    self.assertEqual(counts, expected)
+
+                self.assertEqual(public_get(gw.port, "/idle")[0], 200)
+                await_in_flight({"held": 0, "idle": 0})
+                answers = []
+                clients = [threading.Thread(target=lambda: answers.append(public_get(gw.port, "/held")))
+                           for _ in range(2)]
+                for c in clients:
+                    c.start()
+                for _ in clients:
+                    self.assertTrue(origin.arrived.acquire(timeout=5), "a request never reached the origin")
+                await_in_flight({"held": 2, "idle": 0})
+                origin.release.set()
+                for c in clients:
+                    c.join(10)
+                self.assertEqual([a[0] for a in answers], [200, 200])
+                await_in_flight({"held": 0, "idle": 0})
+        finally:
+            origin.stop()
+            idle.stop()

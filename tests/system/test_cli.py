@@ -63,13 +63,12 @@ class CliTest(unittest.TestCase):
         self.assertIn('did you mean "listeners"', by_pointer["/listenres"])
         self.assertIn('"nope"', by_pointer["/routes/1/policies/1"])
 
-    def test_validate_unsupported_key(self):
-        # A section SPEC.md defines whose capability has not landed yet.
-        path = self.write("unsupported.json", base_config(
-            config_source={"redis": {"key": "k", "channel": "c"}}))
+    def test_validate_unknown_policy_type(self):
+        path = self.write("unknown_type.json", base_config(
+            policies=[{"name": "auth", "type": "jwtt", "issuer": "x"}]))
         r = run_cli(["validate", "--config", path])
         self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
-        self.assertRegex(r.stdout, r"(?m)^/config_source: .*not supported yet")
+        self.assertRegex(r.stdout, r'(?m)^/policies/0/type: .*did you mean "jwt"')
 
     def test_validate_syntax_error(self):
         path = self.write("syntax.json", '{"listeners": [}')
