@@ -19,6 +19,7 @@
 
 #include "apigw/gateway.hpp"
 #include "apigw/status.hpp"
+#include "policy/cache_state.hpp"
 #include "policy/key_table.hpp"
 
 namespace apigw::policy {
@@ -80,10 +81,19 @@ class PolicyStateRegistry {
   // The live states, by name (for metrics).
   std::vector<std::pair<std::string, std::shared_ptr<RateLimitState>>> rate_limits() const;
 
+  // The state of cache `name`, kept across reloads like a rate limit's (its
+  // entries survive); a reload's new bounds apply to it from the next store.
+  std::shared_ptr<CacheState> cache(const std::string& name, CacheStore::Limits limits);
+  // Removes the entries whose path starts with `prefix` from every live
+  // cache; the count removed.
+  size_t purge_caches(std::string_view prefix);
+  std::vector<std::pair<std::string, std::shared_ptr<CacheState>>> caches() const;
+
  private:
   mutable std::mutex mu_;
   std::map<std::string, std::weak_ptr<RateLimitState>, std::less<>> states_;
   std::map<std::string, LimitOverride, std::less<>> overrides_;
+  std::map<std::string, std::weak_ptr<CacheState>, std::less<>> caches_;
 };
 
 // Handed to StatefulPolicy::bind while a snapshot is compiled.
