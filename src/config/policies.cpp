@@ -12,14 +12,14 @@ namespace {
 
 // Types SPEC.md defines whose implementation has not landed yet.
 const std::vector<std::string>& unsupported_types() {
-  static const std::vector<std::string> types = {"jwt", "json_body", "cache"};
+  static const std::vector<std::string> types = {"jwt", "json_body"};
   return types;
 }
 
 const std::vector<std::string>& all_types() {
   static const std::vector<std::string> types = [] {
     std::vector<std::string> t = {"request_id", "headers", "rate_limit", "quota", "api_key", "acl",
-                                  "ip_filter",  "size_limit", "cors", "schema"};
+                                  "ip_filter",  "size_limit", "cors", "schema", "cache"};
     t.insert(t.end(), unsupported_types().begin(), unsupported_types().end());
     return t;
   }();
@@ -55,6 +55,8 @@ PolicyPtr build_policy(LoadContext& ctx, ObjectReader& o, const std::string& nam
     if (auto opts = read_quota_options(o, name)) policy = policy::make_quota(std::move(*opts));
   } else if (*type == "schema") {
     if (auto opts = read_schema_options(o, ctx)) policy = policy::make_schema(std::move(*opts));
+  } else if (*type == "cache") {
+    if (auto opts = read_cache_options(o)) policy = policy::make_cache(std::move(*opts));
   } else {
     judged = false;
     const auto& u = unsupported_types();

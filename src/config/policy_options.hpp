@@ -25,5 +25,7 @@ std::optional<policy::CorsOptions> read_cors_options(ObjectReader& o);
 std::optional<policy::QuotaOptions> read_quota_options(ObjectReader& o, const std::string& name);
 // schema_options.cpp
 std::optional<policy::SchemaOptions> read_schema_options(ObjectReader& o, const LoadContext& ctx);
+// cache_options.cpp
+std::optional<policy::CacheOptions> read_cache_options(ObjectReader& o);
 
 }  // namespace apigw::config
