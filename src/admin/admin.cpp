@@ -160,6 +160,11 @@ std::string metrics_text(const Gateway& gw) {
       out += "apigw_ratelimit_decisions_total{policy=" + label(r.policy) + ",decision=\"" +
              std::string(policy::decision_name(policy::LimitDecision(d))) + "\"} " + std::to_string(r.decisions[d]) +
              "\n";
+  header(out, "apigw_cache_requests_total", "Requests on cached routes, by route and result.", "counter");
+  for (const auto& [route, counts] : s.cache_requests)
+    for (size_t r = 0; r < counts.size(); ++r)
+      out += "apigw_cache_requests_total{route=" + label(route) + ",result=\"" +
+             std::string(policy::cache_result_name(policy::CacheResult(r))) + "\"} " + std::to_string(counts[r]) + "\n";
   header(out, "apigw_config_reloads_total", "Config reloads, by result.", "counter");
   out += "apigw_config_reloads_total{result=\"ok\"} " + std::to_string(s.reloads_ok) + "\n";
   out += "apigw_config_reloads_total{result=\"error\"} " + std::to_string(s.reloads_failed) + "\n";
