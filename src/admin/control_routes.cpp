@@ -157,7 +157,8 @@ Decision purge_cache(Gateway& gw, Exchange& ex) {
     return answer(ex, 400, one_error("expected a JSON object like {\"prefix\": \"/v1/\"}"));
   std::string_view prefix;
   for (auto [key, value] : body) {
-    if (key != "prefix") return answer(ex, 400, errors_json({{"/" + std::string(key), "unknown key (expected prefix)"}}));
+    if (key != "prefix")
+      return answer(ex, 400, errors_json({{"/" + std::string(key), "unknown key (expected prefix)"}}));
     if (value.get(prefix) != simdjson::SUCCESS)
       return answer(ex, 400, errors_json({{"/prefix", "expected a string"}}));
   }

@@ -194,7 +194,9 @@ TEST_CASE("cache: s-maxage beats max-age and ttl_ms, and max_ttl_ms caps it") {
 }
 
 TEST_CASE("cache: the origin's Age counts against freshness and is added to the Age sent") {
-  RawOrigin origin([](const std::string&, bool*) { return ok_response("x", "cache-control: max-age=60\r\nage: 50\r\n"); });
+  RawOrigin origin([](const std::string&, bool*) {
+    return ok_response("x", "cache-control: max-age=60\r\nage: 50\r\n");
+  });
   auto g = start(origin.address());
   CHECK(g->get("/aged").header("x-cache") == "MISS");
   g->clock->advance_ms(5000);
