@@ -5,16 +5,17 @@
   close      GET /small with "Connection: close": a new connection per request
   c1024      GET /small over 1,024 keep-alive connections
   policy     GET /small through apigw's policy stack vs the same route bare
+  cache      GET /small answered from apigw's cache (HIT) vs the same route proxied
 
 Same method as ../shared/bench: one nginx origin and wrk pinned on CPU 0, each
 proxy alone on CPU 1 with one worker, interleaved rounds (the order rotates
 each round so machine drift hits every target alike), medians reported.
-The baseline of the ratio column is nginx, or for `policy` the bare apigw route.
+The baseline of the ratio column is nginx, or for `policy` and `cache` the bare apigw route.
 "rps per core" divides rps by the CPU share the proxy's process burned
 (/proc/PID/stat), the fair figure when the load side is the bottleneck.
 
 usage: bench/scenarios.py [--bin build/release/apigw] [--rounds 3] [--duration 3]
-                          [--scenarios upload,close,c1024,policy] [--out results.jsonl]
+                          [--scenarios upload,close,c1024,policy,cache] [--out results.jsonl]
                           [--smoke]   (CI: the policy scenario, 1 round of 1 s, apigw as its own
                                        origin, so only wrk is needed; figures meaningless)
 """
@@ -32,6 +33,7 @@ SCENARIOS = {
     "close": ("/small", 64, 'wrk.headers["Connection"] = "close"\n', ["apigw", "nginx", "haproxy"]),
     "c1024": ("/small", 1024, "", ["apigw", "nginx", "haproxy"]),
     "policy": ("/small", 64, "", ["apigw", "apigw-policy"]),
+    "cache": ("/small", 64, "", ["apigw", "apigw-cache"]),
 }
 
 ORIGIN_CONF = """worker_processes 1;
@@ -81,7 +83,7 @@ def apigw_origin_config(port):
                                    "respond": {"status": 200, "body": "hello, world\n"}}]})
 
 
-def apigw_config(port, origin_port, policies, access_log=None):
+def apigw_config(port, origin_port, policies, access_log=None, cache=False):
     route = {"name": "all", "match": {"path_prefix": "/"}, "upstream": "origin"}
     config = {"workers": 1, "listeners": [{"name": "bench", "address": "%s:%d" % (HOST, port)}],
               "limits": {"idle_timeout_ms": 300000, "max_body_bytes": 4 << 20, "max_connections": 20000},
@@ -97,6 +99,9 @@ def apigw_config(port, origin_port, policies, access_log=None):
         ]
         route["policies"] = ["request-id", "per-ip", "stamp"]
         config["telemetry"] = {"access_log": {"path": access_log}}
+    if cache:
+        config["policies"] = [{"name": "cache", "type": "cache", "ttl_ms": 3600000}]
+        route["policies"] = ["cache"]
     return json.dumps(config)
 
 
@@ -172,7 +177,8 @@ def start_targets(args, procs, work, origin_port):
         if name.startswith("apigw"):
             conf = os.path.join(tdir, "apigw.json")
             with open(conf, "w") as f:
-                f.write(apigw_config(port, origin_port, name == "apigw-policy", os.path.join(tdir, "access.log")))
+                f.write(apigw_config(port, origin_port, name == "apigw-policy", os.path.join(tdir, "access.log"),
+                                     cache=name == "apigw-cache"))
             p = procs.start(name, [args.bin, "run", "--config", conf], PROXY_CPU, work)
         else:
             template = {"nginx": "nginx.conf.tmpl", "haproxy": "haproxy.cfg.tmpl"}[name]
