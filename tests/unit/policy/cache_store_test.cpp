@@ -114,7 +114,7 @@ TEST_CASE("cache store: Vary matches the request header values the entry was sto
   CHECK_FALSE(a->vary_matches(with("en", "gzip")));
 }
 
-TEST_CASE("cache coalescer: one leader per key; waiters get its answer, or null to fetch themselves") {
+TEST_CASE("cache coalescer: one leader per key, and waiters get its answer or null to fetch themselves") {
   CacheCoalescer c;
   std::vector<CachedAnswerPtr> got;
   int made = 0;
