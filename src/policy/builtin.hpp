@@ -150,6 +150,7 @@ struct SchemaOptions {
   std::vector<std::string> content_types = {"application/json"};
 };
 PolicyPtr make_schema(SchemaOptions options);
+
 // cache: answers kept in memory, shared by the workers of the process, by
 // method (HEAD reads GET's), host, path, query and `key_headers`. Honours
 // Cache-Control and Vary (RFC 9111); concurrent misses for one key go to the
