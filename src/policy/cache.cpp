@@ -26,12 +26,12 @@ namespace {
 
 constexpr size_t kMaxVaryNames = 16;  // more: not stored (a key space nobody means)
 
-// Fields that describe one hop or the framing of one message: the gateway
-// writes its own, so a stored answer never replays them.
+// Fields that describe one hop or the framing of one message (the gateway
+// writes its own), and the ones the cache sets itself: never replayed.
 bool is_hop_or_framing(std::string_view name) noexcept {
-  static constexpr std::string_view kNames[] = {"connection", "keep-alive",  "proxy-connection", "transfer-encoding",
-                                                "content-length", "te",     "trailer",          "upgrade",
-                                                "proxy-authenticate", "age", "x-cache"};
+  static constexpr std::string_view kNames[] = {
+      "connection", "keep-alive", "proxy-connection", "transfer-encoding", "content-length", "te",
+      "trailer",    "upgrade",    "proxy-authenticate", "age",            "x-cache"};
   for (std::string_view n : kNames)
     if (iequals(name, n)) return true;
   return false;
