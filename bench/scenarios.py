@@ -9,16 +9,17 @@
   observe    GET /small with the access log (to a file) and tracing (sample_ratio 0.1, exported to
              the origin, which accepts and discards) vs neither; metrics are counted on both
              (they have no off switch), the observed one also has its admin listener
+  cache      GET /small answered from apigw's cache (HIT) vs the same route proxied
 
 Same method as ../shared/bench: one nginx origin and wrk pinned on CPU 0, each
 proxy alone on CPU 1 with one worker, interleaved rounds (the order rotates
 each round so machine drift hits every target alike), medians reported.
-The baseline of the ratio column is nginx, or for `policy`, `jwt` and `observe` the bare apigw route.
+The baseline of the ratio column is nginx, or for `policy`, `jwt`, `observe` and `cache` the bare apigw route.
 "rps per core" divides rps by the CPU share the proxy's process burned
 (/proc/PID/stat), the fair figure when the load side is the bottleneck.
 
 usage: bench/scenarios.py [--bin build/release/apigw] [--rounds 3] [--duration 3]
-                          [--scenarios upload,close,c1024,policy,jwt,observe] [--out results.jsonl]
+                          [--scenarios upload,close,c1024,policy,jwt,observe,cache] [--out results.jsonl]
                           [--smoke]   (CI: the policy and jwt scenarios, 1 round of 1 s, apigw as its own
                                        origin, so only wrk is needed; figures meaningless)
 """
@@ -51,6 +52,7 @@ SCENARIOS = {
     "policy": ("/small", 64, "", ["apigw", "apigw-policy"]),
     "jwt": ("/small", 64, 'wrk.headers["Authorization"] = "Bearer %s"\n' % jwt_token(), ["apigw", "apigw-jwt"]),
     "observe": ("/small", 64, "", ["apigw", "apigw-observed"]),
+    "cache": ("/small", 64, "", ["apigw", "apigw-cache"]),
 }
 
 ORIGIN_CONF = """worker_processes 1;
@@ -104,7 +106,7 @@ def apigw_origin_config(port):
 
 
 def apigw_config(port, origin_port, stack, access_log=None):
-    """stack: None (bare), "policy", "jwt" or "observe"."""
+    """stack: None (bare), "policy", "jwt", "observe" or "cache"."""
     route = {"name": "all", "match": {"path_prefix": "/"}, "upstream": "origin"}
     config = {"workers": 1, "listeners": [{"name": "bench", "address": "%s:%d" % (HOST, port)}],
               "limits": {"idle_timeout_ms": 300000, "max_body_bytes": 4 << 20, "max_connections": 20000},
@@ -134,6 +136,9 @@ def apigw_config(port, origin_port, stack, access_log=None):
         config["telemetry"] = {
             "access_log": {"path": access_log},
             "tracing": {"sample_ratio": 0.1, "otlp_endpoint": "http://%s:%d/v1/traces" % (HOST, origin_port)}}
+    elif stack == "cache":
+        config["policies"] = [{"name": "cache", "type": "cache", "ttl_ms": 3600000}]
+        route["policies"] = ["cache"]
     return json.dumps(config)
 
 
@@ -209,7 +214,8 @@ def start_targets(args, procs, work, origin_port):
         if name.startswith("apigw"):
             conf = os.path.join(tdir, "apigw.json")
             with open(conf, "w") as f:
-                stack = {"apigw-policy": "policy", "apigw-jwt": "jwt", "apigw-observed": "observe"}.get(name)
+                stack = {"apigw-policy": "policy", "apigw-jwt": "jwt", "apigw-observed": "observe",
+                         "apigw-cache": "cache"}.get(name)
                 f.write(apigw_config(port, origin_port, stack, os.path.join(tdir, "access.log")))
             p = procs.start(name, [args.bin, "run", "--config", conf], PROXY_CPU, work)
         else:

@@ -228,6 +228,9 @@ class Gateway {
   // removed. Any thread. NotFound when the running config has no such policy.
   Status set_rate_limit_override(std::string_view policy, uint64_t limit, uint64_t burst);
   Status remove_rate_limit_override(std::string_view policy);
+  // Removes the answers whose path starts with `prefix` from every cache
+  // policy's store ("/" empties them); the count removed. Any thread.
+  size_t purge_cache(std::string_view prefix);
 
   // Opens the access log file again (after it was rotated away); any thread.
   void reopen_access_log() noexcept;

@@ -173,6 +173,11 @@ std::string metrics_text(const Gateway& gw) {
       out += "apigw_json_body_skipped_total{policy=" + label(j.policy) + ",reason=\"" +
              std::string(policy::skip_reason_name(policy::JsonBodySkip(r))) + "\"} " + std::to_string(j.by_reason[r]) +
              "\n";
+  header(out, "apigw_cache_requests_total", "Requests on cached routes, by route and result.", "counter");
+  for (const auto& [route, counts] : s.cache_requests)
+    for (size_t r = 0; r < counts.size(); ++r)
+      out += "apigw_cache_requests_total{route=" + label(route) + ",result=\"" +
+             std::string(policy::cache_result_name(policy::CacheResult(r))) + "\"} " + std::to_string(counts[r]) + "\n";
   header(out, "apigw_config_reloads_total", "Config reloads, by result.", "counter");
   out += "apigw_config_reloads_total{result=\"ok\"} " + std::to_string(s.reloads_ok) + "\n";
   out += "apigw_config_reloads_total{result=\"error\"} " + std::to_string(s.reloads_failed) + "\n";

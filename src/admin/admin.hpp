@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -64,6 +65,7 @@ struct GatewayStats {
     uint64_t reloads_failed = 0;
   };
   std::vector<TlsListener> tls;  // TLS listeners only
+  std::map<std::string, policy::CacheResultCounts> cache_requests;  // by route, summed over cache policies
 };
 GatewayStats gateway_stats(const Gateway& gw);
 

@@ -148,6 +148,27 @@ Decision delete_override(Gateway& gw, Exchange& ex) {
   return answer(ex, 200, out + ",\"override\":null}\n");
 }
 
+// POST /cache/purge {"prefix": "/v1/"}: the cached answers under that path
+// prefix ("/" for all) are removed.
+Decision purge_cache(Gateway& gw, Exchange& ex) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  std::string_view text = ex.request().body;
+  if (parser.parse(text.data(), text.size()).get(body) != simdjson::SUCCESS)
+    return answer(ex, 400, one_error("expected a JSON object like {\"prefix\": \"/v1/\"}"));
+  std::string_view prefix;
+  for (auto [key, value] : body) {
+    if (key != "prefix")
+      return answer(ex, 400, errors_json({{"/" + std::string(key), "unknown key (expected prefix)"}}));
+    if (value.get(prefix) != simdjson::SUCCESS)
+      return answer(ex, 400, errors_json({{"/prefix", "expected a string"}}));
+  }
+  if (body["prefix"].error()) return answer(ex, 400, errors_json({{"/prefix", "missing required key \"prefix\""}}));
+  if (!prefix.starts_with("/"))
+    return answer(ex, 400, errors_json({{"/prefix", "a path prefix starts with \"/\" (\"/\" purges everything)"}}));
+  return answer(ex, 200, "{\"purged\":" + std::to_string(gw.purge_cache(prefix)) + "}\n");
+}
+
 }  // namespace
 
 config::LoadResult load_replacement_config(const Gateway& gw, std::string_view json) {
@@ -175,6 +196,7 @@ void add_control_routes(GatewayBuilder& b, Gateway& gw, const PolicyPtr& guard) 
   route("override-put", "/policies/{name}/override", "PUT", [g](Exchange& ex) { return put_override(*g, ex); });
   route("override-delete", "/policies/{name}/override", "DELETE",
         [g](Exchange& ex) { return delete_override(*g, ex); });
+  route("cache-purge", "/cache/purge", "POST", [g](Exchange& ex) { return purge_cache(*g, ex); });
 }
 
 }  // namespace apigw::admin

@@ -2,8 +2,8 @@
 //
 // Every error is reported, each with the JSON pointer of the value at fault,
 // e.g. `/routes/2/upstream: unknown upstream "usres" (did you mean "users"?)`.
-// Unknown keys are errors. Sections whose capability has not landed yet are
-// refused with a "not supported yet" error, never ignored.
+// Unknown keys are errors. Sections a build leaves out (Redis in the minimal
+// preset) are refused with a "not in this build" error, never ignored.
 #pragma once
 
 #include <string>

@@ -10,19 +10,11 @@ namespace apigw::config {
 
 namespace {
 
-// Types SPEC.md defines whose implementation has not landed yet.
-const std::vector<std::string>& unsupported_types() {
-  static const std::vector<std::string> types = {"cache"};
-  return types;
-}
-
 const std::vector<std::string>& all_types() {
-  static const std::vector<std::string> types = [] {
-    std::vector<std::string> t = {"request_id", "headers", "rate_limit", "quota",      "api_key",  "jwt",
-                                  "acl",        "ip_filter", "size_limit", "cors", "schema", "json_body"};
-    t.insert(t.end(), unsupported_types().begin(), unsupported_types().end());
-    return t;
-  }();
+  static const std::vector<std::string> types = {"request_id", "headers", "rate_limit", "quota",
+                                                 "api_key",    "jwt",     "acl",        "ip_filter",
+                                                 "size_limit", "cors",    "schema",     "json_body",
+                                                 "cache"};
   return types;
 }
 
@@ -63,13 +55,11 @@ PolicyPtr build_policy(LoadContext& ctx, ObjectReader& o, const std::string& nam
     if (auto opts = read_schema_options(o, ctx)) policy = policy::make_schema(std::move(*opts));
   } else if (*type == "json_body") {
     if (auto opts = read_json_body_options(o)) policy = policy::make_json_body(std::move(*opts));
+  } else if (*type == "cache") {
+    if (auto opts = read_cache_options(o)) policy = policy::make_cache(std::move(*opts));
   } else {
     judged = false;
-    const auto& u = unsupported_types();
-    if (std::find(u.begin(), u.end(), *type) != u.end())
-      ctx.errors.add(o.child("type"), "policy type " + quote(*type) + " is not supported yet");
-    else
-      ctx.errors.add(o.child("type"), "unknown policy type " + quote(*type) + did_you_mean(*type, all_types()));
+    ctx.errors.add(o.child("type"), "unknown policy type " + quote(*type) + did_you_mean(*type, all_types()));
   }
   if (judged && !policy && ctx.errors.count() == before)
     ctx.errors.add(o.pointer(), "internal error: the " + *type + " policy could not be built");

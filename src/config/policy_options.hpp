@@ -29,5 +29,7 @@ std::optional<policy::QuotaOptions> read_quota_options(ObjectReader& o, const st
 std::optional<policy::SchemaOptions> read_schema_options(ObjectReader& o, const LoadContext& ctx);
 // json_body_options.cpp
 std::optional<policy::JsonBodyOptions> read_json_body_options(ObjectReader& o);
+// cache_options.cpp
+std::optional<policy::CacheOptions> read_cache_options(ObjectReader& o);
 
 }  // namespace apigw::config

@@ -234,7 +234,7 @@ void ObjectReader::missing(std::string_view key) {
 }
 
 void ObjectReader::unsupported(std::string_view key, std::string_view why) {
-  if (get(key)) errors_.add(child(key), "not supported yet (" + std::string(why) + ")");
+  if (get(key)) errors_.add(child(key), std::string(why));
 }
 
 void ObjectReader::finish() {

@@ -375,6 +375,8 @@ Status Gateway::remove_rate_limit_override(std::string_view policy) {
   return impl_->policy_states.remove_override(policy);
 }
 
+size_t Gateway::purge_cache(std::string_view prefix) { return impl_->policy_states.purge_caches(prefix); }
+
 void Gateway::reopen_access_log() noexcept {
   if (impl_->access_log) impl_->access_log->reopen();
 }
@@ -437,6 +439,9 @@ GatewayStats gateway_stats(const Gateway& gw) {
     for (size_t r = 0; r < j.by_reason.size(); ++r) j.by_reason[r] = counters->get(policy::JsonBodySkip(r));
     s.json_body_skips.push_back(std::move(j));
   }
+  for (const auto& [name, state] : i.policy_states.caches())
+    for (const auto& [route, counts] : state->counters.by_route())
+      for (size_t r = 0; r < counts.size(); ++r) s.cache_requests[route][r] += counts[r];
   return s;
 }
 

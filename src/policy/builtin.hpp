@@ -192,4 +192,22 @@ struct JsonBodyOptions {
 };
 PolicyPtr make_json_body(JsonBodyOptions options);
 
+// cache: answers kept in memory, shared by the workers of the process, by
+// method (HEAD reads GET's), host, path, query and `key_headers`. Honours
+// Cache-Control and Vary (RFC 9111); concurrent misses for one key go to the
+// origin once. Answers carry x-cache: HIT or MISS (and Age on a HIT).
+struct CacheOptions {
+  uint64_t ttl_ms = 60000;      // when the origin gives no s-maxage or max-age
+  uint64_t max_ttl_ms = 0;      // caps the origin's s-maxage/max-age; 0 = no cap
+  size_t max_entries = 10000;
+  size_t max_bytes = 64u << 20;       // all entries; least recently used go first
+  size_t max_entry_bytes = 1u << 20;  // a longer answer is not stored (streams on)
+  std::vector<std::string> methods = {"GET", "HEAD"};
+  std::vector<int> statuses = {200, 203, 204, 300, 301, 404, 405, 410, 414, 501};
+  std::vector<std::string> key_headers;  // lower case
+  bool request_no_cache = false;  // honour the client's Cache-Control: no-cache / no-store
+  size_t max_waiters = 1000;      // per key, while one request fetches it
+};
+PolicyPtr make_cache(CacheOptions options);
+
 }  // namespace apigw::policy

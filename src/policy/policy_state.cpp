@@ -82,7 +82,6 @@ std::vector<std::pair<std::string, std::shared_ptr<AuthFailureState>>> PolicySta
   return out;
 }
 
-
 std::shared_ptr<JsonBodyCounters> PolicyStateRegistry::json_body(const std::string& name) {
   std::lock_guard<std::mutex> lock(mu_);
   std::weak_ptr<JsonBodyCounters>& slot = json_bodies_[name];
@@ -99,4 +98,30 @@ std::vector<std::pair<std::string, std::shared_ptr<JsonBodyCounters>>> PolicySta
     if (auto live = weak.lock()) out.emplace_back(name, std::move(live));
   return out;
 }
+std::shared_ptr<CacheState> PolicyStateRegistry::cache(const std::string& name, CacheStore::Limits limits) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::weak_ptr<CacheState>& slot = caches_[name];
+  if (auto live = slot.lock()) {
+    live->store.set_limits(limits);
+    return live;
+  }
+  auto fresh = std::make_shared<CacheState>(limits);
+  slot = fresh;
+  return fresh;
+}
+
+size_t PolicyStateRegistry::purge_caches(std::string_view prefix) {
+  size_t removed = 0;
+  for (const auto& [name, state] : caches()) removed += state->store.purge(prefix);
+  return removed;
+}
+
+std::vector<std::pair<std::string, std::shared_ptr<CacheState>>> PolicyStateRegistry::caches() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::string, std::shared_ptr<CacheState>>> out;
+  for (const auto& [name, weak] : caches_)
+    if (auto live = weak.lock()) out.emplace_back(name, std::move(live));
+  return out;
+}
+
 }  // namespace apigw::policy

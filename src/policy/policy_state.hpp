@@ -21,6 +21,7 @@
 #include "apigw/gateway.hpp"
 #include "apigw/status.hpp"
 #include "policy/json_body_counters.hpp"
+#include "policy/cache_state.hpp"
 #include "policy/key_table.hpp"
 
 namespace apigw::policy {
@@ -100,6 +101,13 @@ class PolicyStateRegistry {
   // The skip counters of json_body `name`, kept while a snapshot uses them.
   std::shared_ptr<JsonBodyCounters> json_body(const std::string& name);
   std::vector<std::pair<std::string, std::shared_ptr<JsonBodyCounters>>> json_bodies() const;
+  // The state of cache `name`, kept across reloads like a rate limit's (its
+  // entries survive); a reload's new bounds apply to it from the next store.
+  std::shared_ptr<CacheState> cache(const std::string& name, CacheStore::Limits limits);
+  // Removes the entries whose path starts with `prefix` from every live
+  // cache; the count removed.
+  size_t purge_caches(std::string_view prefix);
+  std::vector<std::pair<std::string, std::shared_ptr<CacheState>>> caches() const;
 
  private:
   mutable std::mutex mu_;
@@ -107,6 +115,7 @@ class PolicyStateRegistry {
   std::map<std::string, LimitOverride, std::less<>> overrides_;
   std::map<std::string, std::weak_ptr<AuthFailureState>, std::less<>> auth_;
   std::map<std::string, std::weak_ptr<JsonBodyCounters>, std::less<>> json_bodies_;
+  std::map<std::string, std::weak_ptr<CacheState>, std::less<>> caches_;
 };
 
 // Handed to StatefulPolicy::bind while a snapshot is compiled.
