@@ -43,6 +43,8 @@ class HostPolicy final : public Policy {
     vtable_.on_log(user_, &req, &res);
   }
   bool needs_request_body() const noexcept override { return vtable_.needs_request_body != 0; }
+  // Zero from a host built before ABI 0.4: its struct ends before the field.
+  size_t response_body_limit() const noexcept override { return vtable_.response_body_limit; }
 
  private:
   Decision call(apigw_phase_fn fn, Exchange& ex) const noexcept {

@@ -199,4 +199,23 @@ APIGW_EXTERN uint64_t apigw_gateway_active_requests(apigw_gateway* gw) {
   return n;
 }
 
+APIGW_EXTERN int32_t apigw_gateway_purge_cache(apigw_gateway* gw, const char* prefix, size_t len, uint64_t* removed,
+                                               char* err, size_t errlen) {
+  if (removed) *removed = 0;
+  if (!gw || !prefix) return fail(err, errlen, APIGW_E_INVALID, "gateway and prefix must not be NULL");
+  if (len == 0 || prefix[0] != '/')
+    return fail(err, errlen, APIGW_E_INVALID, "a path prefix starts with \"/\" (\"/\" purges everything)");
+  return guarded(err, errlen, [&] {
+    apigw::Gateway* g = nullptr;
+    {
+      std::lock_guard<std::mutex> lock(gw->mu);
+      g = gw->running.get();
+    }
+    // Before start no cache has stored anything: nothing to remove.
+    size_t n = g ? g->purge_cache(std::string_view(prefix, len)) : 0;
+    if (removed) *removed = n;
+    return APIGW_OK;
+  });
+}
+
 }  // extern "C"

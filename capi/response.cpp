@@ -43,6 +43,8 @@ APIGW_EXTERN int32_t apigw_response_set_header(apigw_response* res, const char* 
 
 APIGW_EXTERN int32_t apigw_response_set_body(apigw_response* res, const void* body, size_t len) {
   if (!writable(res) || (!body && len)) return APIGW_E_INVALID;
+  // The rest of an overflowed answer still streams after what is held.
+  if (!is_deferred(res) && res->ex->response_body_overflowed()) return APIGW_E_STATE;
   return guarded(nullptr, 0, [&] {
     const char* p = static_cast<const char*>(body);
     if (is_deferred(res))
@@ -62,6 +64,16 @@ APIGW_EXTERN apigw_str apigw_response_header(const apigw_response* res, const ch
   if (!res || !name || is_deferred(res)) return absent();
   const apigw::Header* h = res->ex->response().headers.find(name);
   return h ? borrowed(h->value) : absent();
+}
+
+APIGW_EXTERN apigw_str apigw_response_body(const apigw_response* res) {
+  if (!res || is_deferred(res)) return absent();
+  return borrowed(res->ex->response().body);
+}
+
+APIGW_EXTERN int32_t apigw_response_body_overflowed(const apigw_response* res) {
+  if (!res || is_deferred(res)) return APIGW_E_INVALID;
+  return res->ex->response_body_overflowed() ? 1 : 0;
 }
 
 APIGW_EXTERN apigw_response* apigw_response_defer(apigw_response* res) {

@@ -46,7 +46,7 @@ extern "C" {
 #endif
 
 #define APIGW_ABI_MAJOR 0
-#define APIGW_ABI_MINOR 3
+#define APIGW_ABI_MINOR 4
 
 /* (major << 16) | minor of the library actually loaded. */
 APIGW_EXTERN uint32_t apigw_abi_version(void);
@@ -134,9 +134,18 @@ typedef struct apigw_policy_vtable {
   apigw_phase_fn on_upstream_request;
   apigw_phase_fn on_upstream_response;
   apigw_phase_fn on_response;
-  apigw_phase_fn on_response_body;
+  apigw_phase_fn on_response_body; /* sees the whole body only with response_body_limit */
   apigw_log_fn on_log; /* after the answer went out; may not change anything */
   int32_t needs_request_body; /* nonzero: buffer the body before on_request_body */
+  /* ABI 0.4. Nonzero: on_response_body reads or rewrites the answer's body
+   * (apigw_response_body, apigw_response_set_body) and holds up to this many
+   * bytes: a proxied answer is buffered up to the largest limit of the
+   * route's policies before the response phases run, and goes out whole with
+   * its new length. A longer answer is not held: on_response_body runs once
+   * with apigw_response_body_overflowed set and what arrived so far, may
+   * return APIGW_FAIL, and cannot change the body (which then streams on).
+   * With 0 everywhere on a route, on_response_body never runs there. */
+  size_t response_body_limit;
 } apigw_policy_vtable;
 
 /* A rate-limit key function: a rate_limit or quota policy with
@@ -241,6 +250,14 @@ APIGW_EXTERN int32_t apigw_gateway_address(apigw_gateway *gw, size_t index, char
 /* Requests in flight across all workers (0 when not running). THREAD-SAFE. */
 APIGW_EXTERN uint64_t apigw_gateway_active_requests(apigw_gateway *gw);
 
+/* Removes the answers whose path starts with `prefix` ("/" for all) from
+ * every cache policy's store, on every worker at once, and writes how many
+ * went into *removed (may be NULL). A gateway that is not serving yet has
+ * none. APIGW_E_INVALID unless prefix starts with '/'. ABI 0.4. THREAD-SAFE.
+ * OWNERSHIP: prefix (len bytes, no NUL needed) is borrowed for the call. */
+APIGW_EXTERN int32_t apigw_gateway_purge_cache(apigw_gateway *gw, const char *prefix, size_t len, uint64_t *removed,
+                                               char *err, size_t errlen);
+
 /* ---- Builder: a config step by step -------------------------------------- */
 
 /* OWNERSHIP: *out is owned by the caller; free it with apigw_builder_free. */
@@ -320,7 +337,8 @@ APIGW_EXTERN int32_t apigw_request_set_consumer(apigw_request *req, const char *
 /* ---- Response ------------------------------------------------------------ */
 
 /* Set the answer (status 200 and no body by default). set_header replaces
- * every field of that name.
+ * every field of that name. set_body is refused (APIGW_E_STATE) on an answer
+ * that overflowed the response_body_limit: its rest still streams.
  * OWNERSHIP: name, value and body are copied. */
 APIGW_EXTERN int32_t apigw_response_set_status(apigw_response *res, int32_t status);
 APIGW_EXTERN int32_t apigw_response_set_header(apigw_response *res, const char *name, const char *value);
@@ -329,6 +347,14 @@ APIGW_EXTERN int32_t apigw_response_set_body(apigw_response *res, const void *bo
 /* Read the answer so far (response phases, on_log). Not for deferred ones. */
 APIGW_EXTERN int32_t apigw_response_status(const apigw_response *res);
 APIGW_EXTERN apigw_str apigw_response_header(const apigw_response *res, const char *name);
+/* The answer's body so far: whole in on_response_body on routes with a
+ * response_body_limit (see apigw_policy_vtable). ABI 0.4.
+ * OWNERSHIP: borrowed until the callback returns. */
+APIGW_EXTERN apigw_str apigw_response_body(const apigw_response *res);
+/* 1 when the answer was longer than the route's response_body_limit
+ * (apigw_response_body holds only its beginning and the body cannot be set),
+ * 0 when not, APIGW_E_INVALID for NULL or a deferred response. ABI 0.4. */
+APIGW_EXTERN int32_t apigw_response_body_overflowed(const apigw_response *res);
 
 /* Takes the answer over to finish it later, from any thread: returns a
  * deferred response (NULL if res was already deferred or cannot be). Return

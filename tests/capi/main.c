@@ -28,6 +28,10 @@ static const struct {
     {"handler_error_is_500", test_handler_error_is_500},
     {"rate_limit_key_function", test_rate_limit_key_function},
     {"rate_limit_key_refused", test_rate_limit_key_refused},
+    {"response_body_rewrite", test_response_body_rewrite},
+    {"response_body_overflow", test_response_body_overflow},
+    {"response_body_old_vtable", test_response_body_old_vtable},
+    {"cache_purge", test_cache_purge},
 };
 
 int gateway_port(apigw_gateway *gw) {

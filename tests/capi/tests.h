@@ -37,5 +37,9 @@ void test_policy_answers_later(void);
 void test_handler_error_is_500(void);
 void test_rate_limit_key_function(void);
 void test_rate_limit_key_refused(void);
+void test_response_body_rewrite(void);
+void test_response_body_overflow(void);
+void test_response_body_old_vtable(void);
+void test_cache_purge(void);
 
 #endif
