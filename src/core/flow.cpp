@@ -273,6 +273,7 @@ bool Flow::handle(Decision d) {
         // see it.
         set_error_answer(failure_);
         streaming_ = stream_open_ = false;
+        content_length_ = -1;  // the origin's announced length is not the error body's
         --cursor_;
       } else {
         fail_with(failure_);

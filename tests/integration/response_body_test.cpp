@@ -132,18 +132,23 @@ TEST_CASE("response body: longer answers pass through unchanged, announced or ch
 
 TEST_CASE("response body: a phase may refuse an answer that outgrew the limit, before any of it went out") {
   std::string big(5000, 'x');
-  RawOrigin origin([&](const std::string&, bool*) { return chunked(big); });
-  auto shout = std::make_shared<Shout>(100, true);
-  auto g = start(origin.address(), shout);
-  SocketClient c(g.address);
-  c.send(get_request("/"));
-  auto res = c.read_response();
-  CHECK(res.status == 502);
-  CHECK(res.body.find("body_too_large") != std::string::npos);
-  // The connection stays usable for the next request.
-  c.send(get_request("/"));
-  CHECK(c.read_response().status == 502);
-  g.gw->stop();
+  RawOrigin by_length([&](const std::string&, bool*) { return ok_response(big); });
+  RawOrigin by_chunks([&](const std::string&, bool*) { return chunked(big); });
+  for (RawOrigin* origin : {&by_length, &by_chunks}) {
+    auto shout = std::make_shared<Shout>(100, true);
+    auto g = start(origin->address(), shout);
+    SocketClient c(g.address);
+    c.send(get_request("/"));
+    auto res = c.read_response();
+    CHECK(res.status == 502);
+    CHECK(res.body.find("body_too_large") != std::string::npos);
+    // Framed by the error body's own length (not the origin's), so the
+    // connection stays usable for the next request.
+    CHECK(res.header("content-length") == std::to_string(res.body.size()));
+    c.send(get_request("/"));
+    CHECK(c.read_response().status == 502);
+    g.gw->stop();
+  }
 }
 
 TEST_CASE("response body: an origin that dies mid-body gives a 502, never half an answer") {
