@@ -119,6 +119,44 @@ class Gateway:
 
         return register
 
+    def response_body_policy(self, name, limit):
+        """Decorator: a policy stage that reads or rewrites the answer's body on
+        the routes that list it. fn(req, body, overflowed) gets the whole body
+        (bytes) of answers up to `limit` bytes (a proxied answer is held until
+        it ends) and returns a new body (bytes or str) or None to leave it. A
+        longer answer streams on unchanged: fn is called once with what arrived
+        and overflowed=True, and must return None. An exception, or a body
+        returned for an overflowed answer, fails the request with a 500 (and
+        is logged)."""
+
+        def register(fn):
+            def on_response_body(user, req, res):
+                try:
+                    overflowed = lib.apigw_response_body_overflowed(res) == 1
+                    body = lib.apigw_response_body(res).bytes() or b""
+                    new = fn(Request(req, writable=False), body, overflowed)
+                    if new is None:
+                        return _native.CONTINUE
+                    data = new.encode() if isinstance(new, str) else bytes(new)
+                    if lib.apigw_response_set_body(res, data, len(data)) != _native.OK:
+                        raise ValueError("the answer overflowed %d bytes: its body cannot be replaced" % limit)
+                    return _native.CONTINUE
+                except BaseException:
+                    log.exception("apigw policy %r failed", name)
+                    return _native.FAIL
+
+            if not hasattr(lib, "apigw_gateway_purge_cache"):
+                raise Error(_native.E_STATE, "this libapigw has no response body phase (ABI 0.4 needed)")
+            if limit <= 0:
+                raise ValueError("limit is the largest body fn reads, in bytes: above 0")
+            vtable = _native.PolicyVtable(struct_size=ctypes.sizeof(_native.PolicyVtable),
+                                          on_response_body=_native.PHASE(on_response_body),
+                                          response_body_limit=int(limit))
+            self._register(lib.apigw_gateway_add_policy, name, ctypes.byref(vtable), keep=vtable)
+            return fn
+
+        return register
+
     def rate_limit_key(self, name):
         """Decorator: fn(req) -> str, bytes or None, the request's key for
         rate_limit and quota policies with "key": "host:NAME". None or empty
@@ -163,6 +201,17 @@ class Gateway:
         data = _json_bytes(config)
         err = ctypes.create_string_buffer(_ERRBUF)
         _check(lib.apigw_gateway_reload_json(self._live(), data, len(data), err, _ERRBUF), err)
+
+    def purge_cache(self, prefix="/"):
+        """Removes the answers whose path starts with prefix ("/": all) from
+        every cache policy; returns how many. Any thread."""
+        if not hasattr(lib, "apigw_gateway_purge_cache"):
+            raise Error(_native.E_STATE, "this libapigw has no cache purge (ABI 0.4 needed)")
+        data = prefix.encode()
+        removed = ctypes.c_uint64()
+        err = ctypes.create_string_buffer(_ERRBUF)
+        _check(lib.apigw_gateway_purge_cache(self._live(), data, len(data), ctypes.byref(removed), err, _ERRBUF), err)
+        return removed.value
 
     def stop(self, drain_ms=1000):
         """Stops accepting, lets requests in flight finish for up to drain_ms."""

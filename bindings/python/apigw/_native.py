@@ -51,6 +51,7 @@ class PolicyVtable(ctypes.Structure):
         ("on_response_body", PHASE),
         ("on_log", LOG),
         ("needs_request_body", ctypes.c_int32),
+        ("response_body_limit", ctypes.c_size_t),  # ABI 0.4; an older library reads no further than its own
     ]
 
 
@@ -123,6 +124,10 @@ _declare("apigw_response_set_header", _i32, _p, _s, _s)
 _declare("apigw_response_set_body", _i32, _p, ctypes.c_char_p, _n)
 _declare("apigw_response_status", _i32, _p)
 _declare("apigw_response_header", Str, _p, _s)
+if hasattr(lib, "apigw_gateway_purge_cache"):  # ABI 0.4
+    _declare("apigw_response_body", Str, _p)
+    _declare("apigw_response_body_overflowed", _i32, _p)
+    _declare("apigw_gateway_purge_cache", _i32, _p, ctypes.c_char_p, _n, ctypes.POINTER(ctypes.c_uint64), _p, _n)
 
 if lib.apigw_abi_version() >> 16 != ABI_MAJOR:
     raise ImportError("libapigw has ABI %d, this package needs %d" % (lib.apigw_abi_version() >> 16, ABI_MAJOR))

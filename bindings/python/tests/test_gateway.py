@@ -177,6 +177,69 @@ class GatewayTest(unittest.TestCase):
         with self.assertLogs("apigw", logging.ERROR):  # an exception: no key, the shared keyless bucket
             self.assertEqual([status("broken"), status(None)], [200, 429])
 
+    def origin(self):
+        """A second gateway as the origin: "hello from PATH" (200 bytes of "a"
+        under /long), cacheable; .calls counts its requests."""
+        g = self.serve([{"name": "o", "match": {"path_prefix": "/"}, "handler": "o"}])
+        g.calls = 0
+
+        @g.handler("o")
+        def answer(req):
+            g.calls += 1
+            body = b"a" * 200 if req.path.startswith("/long") else "hello from " + req.path
+            return 200, {"cache-control": "max-age=60"}, body
+
+        return g.start()
+
+    def front(self, origin, policies):
+        c = config([{"name": "up", "match": {"path_prefix": "/"}, "upstream": "origin", "policies": policies}],
+                   [{"name": "cache", "type": "cache"}])
+        c["upstreams"] = [{"name": "origin", "targets": [{"address": origin.address}]}]
+        g = apigw.Gateway(c)
+        self.addCleanup(g.close)
+        return g
+
+    def test_response_body_policy(self):
+        g = self.front(self.origin(), ["upper"])
+        seen = []
+
+        @g.response_body_policy("upper", limit=64)
+        def upper(req, body, overflowed):
+            seen.append((req.path, overflowed))
+            return None if overflowed else body.upper()
+
+        g.start()
+        status, headers, body = get(g, "/greet")
+        self.assertEqual((status, body, headers["content-length"]), (200, b"HELLO FROM /GREET", "17"))
+        self.assertEqual(get(g, "/long")[::2], (200, b"a" * 200))  # longer than the limit: unchanged
+        self.assertEqual(seen, [("/greet", False), ("/long", True)])
+
+    def test_response_body_policy_errors(self):
+        g = self.front(self.origin(), ["replace"])
+        g.response_body_policy("replace", limit=64)(lambda req, body, overflowed: "new")
+        with self.assertRaises(ValueError):
+            g.response_body_policy("zero", limit=0)(lambda req, body, overflowed: None)
+        g.start()
+        self.assertEqual(get(g, "/greet")[::2], (200, b"new"))
+        with self.assertLogs("apigw", logging.ERROR) as logs:  # a body for an overflowed answer
+            self.assertEqual(get(g, "/long")[0], 500)
+        self.assertIn("cannot be replaced", "\n".join(logs.output))
+
+    def test_purge_cache(self):
+        origin = self.origin()
+        g = self.front(origin, ["cache"])
+        self.assertEqual(g.purge_cache("/"), 0)  # not serving yet: nothing cached
+        g.start()
+        x_cache = lambda path: get(g, path)[1]["x-cache"]  # noqa: E731
+        self.assertEqual([x_cache("/items/1"), x_cache("/items/1"), x_cache("/other")], ["MISS", "HIT", "MISS"])
+        self.assertEqual(g.purge_cache("/items/"), 1)
+        self.assertEqual([x_cache("/items/1"), x_cache("/other")], ["MISS", "HIT"])
+        self.assertEqual(origin.calls, 3)
+        self.assertEqual(g.purge_cache(), 2)
+        with self.assertRaisesRegex(apigw.Error, 'starts with "/"') as e:
+            g.purge_cache("items")
+        self.assertEqual(e.exception.status, -1)
+
 
 if __name__ == "__main__":
     unittest.main()
