@@ -114,6 +114,25 @@ func (g *Gateway) Policy(name string, fn PolicyFunc) error {
 	})
 }
 
+// ResponseBodyFunc reads or rewrites an answer's body: it gets the whole
+// body of answers up to the policy's limit (a proxied answer is held until
+// it ends) and returns the new body, or nil to leave it. A longer answer
+// streams on unchanged: the function is called once with what arrived and
+// overflowed set, and must return nil. A panic, or a body returned for an
+// overflowed answer, fails the request with a 500 (and is logged).
+type ResponseBodyFunc func(r *Request, body []byte, overflowed bool) []byte
+
+// ResponseBodyPolicy registers a custom policy stage `name` that runs fn on
+// the answers of the routes listing it, holding up to limit bytes (> 0).
+func (g *Gateway) ResponseBodyPolicy(name string, limit int, fn ResponseBodyFunc) error {
+	if limit <= 0 {
+		return &Error{int(C.APIGW_E_INVALID), "apigw: limit is the largest body fn reads, in bytes: above 0"}
+	}
+	return g.register(name, fn, func(c *C.apigw_gateway, n *C.char, h C.uintptr_t, e *C.char, l C.size_t) C.int32_t {
+		return C.apigw_go_add_response_body_policy(c, n, h, C.size_t(limit), e, l)
+	})
+}
+
 // RateLimitKeyFunc gives a request's key for rate_limit and quota policies
 // with "key": "host:NAME". "" means no key (the policy's missing_key
 // applies); so does a panic (logged). It may be called twice for keys over
@@ -178,6 +197,22 @@ func (g *Gateway) Reload(configJSON string) error {
 	return call(func(e *C.char, n C.size_t) C.int32_t {
 		return C.apigw_gateway_reload_json(c, cjson, C.size_t(len(configJSON)), e, n)
 	})
+}
+
+// PurgeCache removes the answers whose path starts with prefix ("/": all)
+// from every cache policy and returns how many.
+func (g *Gateway) PurgeCache(prefix string) (int, error) {
+	c, err := g.live()
+	if err != nil {
+		return 0, err
+	}
+	cprefix := C.CString(prefix)
+	defer C.free(unsafe.Pointer(cprefix))
+	var removed C.uint64_t
+	err = call(func(e *C.char, n C.size_t) C.int32_t {
+		return C.apigw_gateway_purge_cache(c, cprefix, C.size_t(len(prefix)), &removed, e, n)
+	})
+	return int(removed), err
 }
 
 // Stop stops accepting and lets requests in flight finish for up to drain.

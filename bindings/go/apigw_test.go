@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -196,5 +197,126 @@ func TestRateLimitKey(t *testing.T) {
 	}
 	if fmt.Sprint(got) != "[200 429 200 429 200 429]" {
 		t.Fatalf("statuses %v, want [200 429 200 429 200 429]", got)
+	}
+}
+
+// origin serves "hello from PATH" (200 bytes of "a" under /long), cacheable;
+// calls counts its requests.
+func origin(t *testing.T) (addr string, calls *int32) {
+	calls = new(int32)
+	_, base := serve(t, `[{"name": "o", "match": {"path_prefix": "/"}, "handler": "o"}]`, func(gw *apigw.Gateway) {
+		gw.Handle("o", func(r *apigw.Request) apigw.Response {
+			atomic.AddInt32(calls, 1)
+			body := []byte("hello from " + r.Path)
+			if strings.HasPrefix(r.Path, "/long") {
+				body = []byte(strings.Repeat("a", 200))
+			}
+			return apigw.Response{Header: http.Header{"Cache-Control": {"max-age=60"}}, Body: body}
+		})
+	})
+	return strings.TrimPrefix(base, "http://"), calls
+}
+
+// front proxies everything to the origin through `policies` (a JSON array).
+func front(t *testing.T, originAddr, policies string) *apigw.Gateway {
+	gw, err := apigw.New(`{"listeners": [{"name": "public", "address": "127.0.0.1:0"}],
+		"upstreams": [{"name": "origin", "targets": [{"address": "` + originAddr + `"}]}],
+		"policies": [{"name": "cache", "type": "cache"}],
+		"routes": [{"name": "up", "match": {"path_prefix": "/"}, "upstream": "origin", "policies": ` + policies + `}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gw.Close)
+	return gw
+}
+
+func start(t *testing.T, gw *apigw.Gateway) string {
+	t.Helper()
+	if err := gw.Start(); err != nil {
+		t.Fatal(err)
+	}
+	addr, err := gw.Addr(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return "http://" + addr
+}
+
+func TestResponseBodyPolicy(t *testing.T) {
+	originAddr, _ := origin(t)
+	gw := front(t, originAddr, `["upper", "replace"]`)
+	var mu sync.Mutex
+	var seen []string
+	err := gw.ResponseBodyPolicy("upper", 64, func(r *apigw.Request, body []byte, overflowed bool) []byte {
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s %v", r.Path, overflowed))
+		mu.Unlock()
+		if overflowed || r.Path == "/replaced" {
+			return nil
+		}
+		return []byte(strings.ToUpper(string(body)))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Runs first (response phases run in reverse order); a body for an
+	// overflowed answer fails the request.
+	gw.ResponseBodyPolicy("replace", 64, func(r *apigw.Request, body []byte, overflowed bool) []byte {
+		if r.Path == "/replaced" || r.Path == "/long/refused" {
+			return []byte("new")
+		}
+		return nil
+	})
+	if err := gw.ResponseBodyPolicy("zero", 0, nil); err == nil {
+		t.Fatal("a limit of 0 was accepted")
+	}
+	base := start(t, gw)
+	if status, header, body := get(t, base+"/greet", nil); status != 200 || body != "HELLO FROM /GREET" ||
+		header.Get("Content-Length") != "17" {
+		t.Fatalf("got %d %q %v", status, body, header)
+	}
+	if status, _, body := get(t, base+"/replaced", nil); status != 200 || body != "new" {
+		t.Fatalf("got %d %q", status, body)
+	}
+	if status, _, body := get(t, base+"/long", nil); status != 200 || body != strings.Repeat("a", 200) {
+		t.Fatalf("longer than the limit: got %d %q", status, body)
+	}
+	if status, _, _ := get(t, base+"/long/refused", nil); status != 500 {
+		t.Fatalf("a body for an overflowed answer: got %d", status)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	// The phases after a failed one still run, and see the error answer.
+	if got := strings.Join(seen, ", "); got != "/greet false, /replaced false, /long true, /long/refused true" {
+		t.Fatalf("the policy saw %s", got)
+	}
+}
+
+func TestPurgeCache(t *testing.T) {
+	originAddr, calls := origin(t)
+	gw := front(t, originAddr, `["cache"]`)
+	if n, err := gw.PurgeCache("/"); n != 0 || err != nil {
+		t.Fatalf("before start: %d %v", n, err)
+	}
+	base := start(t, gw)
+	xCache := func(path string) string {
+		_, header, _ := get(t, base+path, nil)
+		return header.Get("X-Cache")
+	}
+	if got := []string{xCache("/items/1"), xCache("/items/1"), xCache("/other")}; fmt.Sprint(got) != "[MISS HIT MISS]" {
+		t.Fatalf("got %v", got)
+	}
+	if n, err := gw.PurgeCache("/items/"); n != 1 || err != nil {
+		t.Fatalf("got %d %v", n, err)
+	}
+	if got := []string{xCache("/items/1"), xCache("/other")}; fmt.Sprint(got) != "[MISS HIT]" {
+		t.Fatalf("got %v", got)
+	}
+	if n := atomic.LoadInt32(calls); n != 3 {
+		t.Fatalf("the origin saw %d requests", n)
+	}
+	var e *apigw.Error
+	if _, err := gw.PurgeCache("items"); !errors.As(err, &e) || !strings.Contains(e.Message, `starts with "/"`) {
+		t.Fatalf("got %v", err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // callback is what a cgo.Handle given to the library as `user` points at.
 type callback struct {
 	name string
-	fn   interface{} // HandlerFunc, PolicyFunc or RateLimitKeyFunc
+	fn   interface{} // HandlerFunc, PolicyFunc, ResponseBodyFunc or RateLimitKeyFunc
 }
 
 //export goHandler
@@ -53,6 +53,36 @@ func goPolicy(user C.uintptr_t, req *C.apigw_request, res *C.apigw_response) (de
 		return C.APIGW_FAIL
 	}
 	return C.APIGW_RESPOND
+}
+
+//export goResponseBody
+func goResponseBody(user C.uintptr_t, req *C.apigw_request, res *C.apigw_response) (decision C.int32_t) {
+	cb := cgo.Handle(user).Value().(*callback)
+	defer func() {
+		if p := recover(); p != nil {
+			log.Printf("apigw: policy %q panicked: %v", cb.name, p)
+			decision = C.APIGW_FAIL
+		}
+	}()
+	overflowed := C.apigw_response_body_overflowed(res) == 1
+	var body []byte
+	if b := C.apigw_response_body(res); b.len > 0 {
+		body = C.GoBytes(unsafe.Pointer(b.ptr), C.int(b.len))
+	}
+	replaced := cb.fn.(ResponseBodyFunc)(newRequest(req, false), body, overflowed)
+	if replaced == nil {
+		return C.APIGW_CONTINUE
+	}
+	var p unsafe.Pointer
+	if len(replaced) > 0 {
+		p = unsafe.Pointer(&replaced[0])
+	}
+	// The library copies the body before returning.
+	if C.apigw_response_set_body(res, p, C.size_t(len(replaced))) != C.APIGW_OK {
+		log.Printf("apigw: policy %q: the answer overflowed its limit: its body cannot be replaced", cb.name)
+		return C.APIGW_FAIL
+	}
+	return C.APIGW_CONTINUE
 }
 
 //export goRateLimitKey
