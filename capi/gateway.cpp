@@ -34,6 +34,21 @@ int32_t load_json(const char* json, size_t len, apigw::GatewayBuilder* out, char
   return APIGW_OK;
 }
 
+// The running gateway, or null before start (then `err` says so).
+apigw::Gateway* serving(apigw_gateway* gw, char* err, size_t errlen) {
+  std::lock_guard<std::mutex> lock(gw->mu);
+  if (!gw->running) fail(err, errlen, APIGW_E_STATE, "the gateway is not serving: start it first");
+  return gw->running.get();
+}
+
+// A control call's Status: an unknown name is APIGW_E_NOT_FOUND here, not a config error.
+int32_t control_result(const apigw::Status& st, char* err, size_t errlen) {
+  if (st.is_ok()) return APIGW_OK;
+  if (st.code() == apigw::Code::kNotFound) return fail(err, errlen, APIGW_E_NOT_FOUND, st.message());
+  if (st.code() == apigw::Code::kInvalidArgument) return fail(err, errlen, APIGW_E_INVALID, st.message());
+  return fail(err, errlen, st);
+}
+
 enum class Mode { kStart, kRun, kAttach };
 
 // Builds the gateway from the config and the host's callbacks, then serves.
@@ -215,6 +230,39 @@ APIGW_EXTERN int32_t apigw_gateway_purge_cache(apigw_gateway* gw, const char* pr
     size_t n = g ? g->purge_cache(std::string_view(prefix, len)) : 0;
     if (removed) *removed = n;
     return APIGW_OK;
+  });
+}
+
+APIGW_EXTERN int32_t apigw_gateway_set_route_enabled(apigw_gateway* gw, const char* route, int32_t enabled, char* err,
+                                                     size_t errlen) {
+  if (!gw || !valid_name(route))
+    return fail(err, errlen, APIGW_E_INVALID, "gateway and route must not be NULL (nor route empty)");
+  return guarded(err, errlen, [&] {
+    apigw::Gateway* g = serving(gw, err, errlen);
+    if (!g) return APIGW_E_STATE;
+    return control_result(g->set_route_enabled(route, enabled != 0), err, errlen);
+  });
+}
+
+APIGW_EXTERN int32_t apigw_gateway_set_rate_limit_override(apigw_gateway* gw, const char* policy, uint64_t limit,
+                                                           uint64_t burst, char* err, size_t errlen) {
+  if (!gw || !valid_name(policy))
+    return fail(err, errlen, APIGW_E_INVALID, "gateway and policy must not be NULL (nor policy empty)");
+  return guarded(err, errlen, [&] {
+    apigw::Gateway* g = serving(gw, err, errlen);
+    if (!g) return APIGW_E_STATE;
+    return control_result(g->set_rate_limit_override(policy, limit, burst), err, errlen);
+  });
+}
+
+APIGW_EXTERN int32_t apigw_gateway_remove_rate_limit_override(apigw_gateway* gw, const char* policy, char* err,
+                                                              size_t errlen) {
+  if (!gw || !valid_name(policy))
+    return fail(err, errlen, APIGW_E_INVALID, "gateway and policy must not be NULL (nor policy empty)");
+  return guarded(err, errlen, [&] {
+    apigw::Gateway* g = serving(gw, err, errlen);
+    if (!g) return APIGW_E_STATE;
+    return control_result(g->remove_rate_limit_override(policy), err, errlen);
   });
 }
 

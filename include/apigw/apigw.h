@@ -258,6 +258,25 @@ APIGW_EXTERN uint64_t apigw_gateway_active_requests(apigw_gateway *gw);
 APIGW_EXTERN int32_t apigw_gateway_purge_cache(apigw_gateway *gw, const char *prefix, size_t len, uint64_t *removed,
                                                char *err, size_t errlen);
 
+/* The kill switch: a disabled route answers 503 with Retry-After on every
+ * worker at once, and stays disabled across reloads until enabled again
+ * (enabled nonzero). APIGW_E_NOT_FOUND for a route the running config does
+ * not have, APIGW_E_STATE before start. ABI 0.4. THREAD-SAFE.
+ * OWNERSHIP: route is borrowed for the call. */
+APIGW_EXTERN int32_t apigw_gateway_set_route_enabled(apigw_gateway *gw, const char *route, int32_t enabled, char *err,
+                                                     size_t errlen);
+
+/* Emergency override of rate_limit policy `policy`: a new limit (1..1e9)
+ * and burst (0..1e9), window unchanged, on every worker at once, kept
+ * across reloads until removed. APIGW_E_NOT_FOUND when the running config
+ * has no such policy, APIGW_E_STATE before start, APIGW_E_INVALID for a
+ * limit out of range. ABI 0.4. THREAD-SAFE.
+ * OWNERSHIP: policy is borrowed for the call. */
+APIGW_EXTERN int32_t apigw_gateway_set_rate_limit_override(apigw_gateway *gw, const char *policy, uint64_t limit,
+                                                           uint64_t burst, char *err, size_t errlen);
+APIGW_EXTERN int32_t apigw_gateway_remove_rate_limit_override(apigw_gateway *gw, const char *policy, char *err,
+                                                              size_t errlen);
+
 /* ---- Builder: a config step by step -------------------------------------- */
 
 /* OWNERSHIP: *out is owned by the caller; free it with apigw_builder_free. */

@@ -32,6 +32,8 @@ static const struct {
     {"response_body_overflow", test_response_body_overflow},
     {"response_body_old_vtable", test_response_body_old_vtable},
     {"cache_purge", test_cache_purge},
+    {"route_kill_switch", test_route_kill_switch},
+    {"rate_limit_override", test_rate_limit_override},
 };
 
 int gateway_port(apigw_gateway *gw) {

@@ -41,5 +41,7 @@ void test_response_body_rewrite(void);
 void test_response_body_overflow(void);
 void test_response_body_old_vtable(void);
 void test_cache_purge(void);
+void test_route_kill_switch(void);
+void test_rate_limit_override(void);
 
 #endif
