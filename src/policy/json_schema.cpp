@@ -343,7 +343,7 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(std::string_view json, uin
                                                       std::vector<Error>* errors) {
   simdjson::dom::parser parser;
   element doc;
-  if (auto err = parser.parse(json.data(), json.size(), true).get(doc); err != simdjson::SUCCESS) {
+  if (auto err = parser.parse(non_null(json), json.size(), true).get(doc); err != simdjson::SUCCESS) {
     errors->push_back({"", std::string("not JSON: ") + simdjson::error_message(err)});
     return nullptr;
   }

@@ -264,7 +264,7 @@ JsonSchema::Verdict JsonSchema::validate(std::string_view json) const {
     }
   }
   element doc;
-  if (auto err = parser.parse(json.data(), json.size(), true).get(doc); err != simdjson::SUCCESS) {
+  if (auto err = parser.parse(non_null(json), json.size(), true).get(doc); err != simdjson::SUCCESS) {
     v.kind = Verdict::Kind::kInvalidJson;
     v.message = err == simdjson::DEPTH_ERROR
                     ? "nested deeper than max_depth (" + std::to_string(max_depth_) + ")"

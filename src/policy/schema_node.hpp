@@ -14,6 +14,10 @@
 
 namespace apigw::policy {
 
+// simdjson copies its input with memcpy, which must not be handed the null
+// pointer of an empty string_view (UBSan rightly says so).
+inline const char* non_null(std::string_view s) noexcept { return s.empty() ? "" : s.data(); }
+
 // A JSON value kept from the schema for enum and const.
 struct SchemaValue {
   enum class Kind : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
