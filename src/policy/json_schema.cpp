@@ -310,8 +310,8 @@ class Compiler {
         if (e.get(o) != simdjson::SUCCESS) break;
         for (auto field : o) {
           for (const auto& m : out.members)
-            if (m.first == field.key) error(child(at, field.key), "key given twice");
-          out.members.emplace_back(std::string(field.key), value(field.value, child(at, field.key), depth + 1));
+            if (m.name == field.key) error(child(at, field.key), "key given twice");
+          out.members.push_back({std::string(field.key), value(field.value, child(at, field.key), depth + 1)});
         }
         break;
       }

@@ -19,6 +19,8 @@ namespace apigw::policy {
 inline const char* non_null(std::string_view s) noexcept { return s.empty() ? "" : s.data(); }
 
 // A JSON value kept from the schema for enum and const.
+struct SchemaMember;
+
 struct SchemaValue {
   enum class Kind : uint8_t { kNull, kBool, kNumber, kString, kArray, kObject };
   Kind kind = Kind::kNull;
@@ -26,7 +28,14 @@ struct SchemaValue {
   double number = 0;
   std::string string;
   std::vector<SchemaValue> items;
-  std::vector<std::pair<std::string, SchemaValue>> members;  // unique names
+  std::vector<SchemaMember> members;  // unique names
+};
+
+// A member of an object value (not std::pair, which may not hold the
+// incomplete SchemaValue: clang refuses it).
+struct SchemaMember {
+  std::string name;
+  SchemaValue value;
 };
 
 // The instance types of the `type` keyword, as bits.
