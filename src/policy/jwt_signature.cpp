@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "policy/hmac_prefix.hpp"
 #include "policy/jwt_key.hpp"
 
 namespace apigw::policy::jwt {
@@ -93,10 +94,10 @@ bool Key::verify(Alg alg, std::string_view signing_input, std::string_view signa
 }
 
 bool Key::verify_hmac(Alg alg, std::string_view input, std::string_view signature) const noexcept {
-  const mbedtls_md_info_t* md = mbedtls_md_info_from_type(info(alg).md);
-  if (!md || signature.size() != mbedtls_md_get_size(md)) return false;
+  const HmacPrefix* h = hmac_[static_cast<size_t>(alg)].get();  // HS256..HS512 are the first three
+  if (!h || signature.size() != h->size()) return false;
   unsigned char mac[MBEDTLS_MD_MAX_SIZE];
-  if (mbedtls_md_hmac(md, bytes(secret_), secret_.size(), bytes(input), input.size(), mac) != 0) return false;
+  if (!h->mac(input, mac)) return false;
   return equal_constant_time(mac, bytes(signature), signature.size());
 }
 
