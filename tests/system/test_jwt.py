@@ -266,8 +266,11 @@ class JwksUrlTest(unittest.TestCase):
         self.assertTrue(self.jwks.wait_fetches(1))
         self.assertTrue(self.eventually("a", 200))
         self.jwks.serve([], mode="error")
+        mark = len(self.gw.stderr.lines)
         self.gw.reload(self.config([{"name": "v2", "match": {"path": "/v2"}, "handler": "echo"}]))
-        self.assertTrue(wait_until(lambda: get(self.gw.port, "/v2")[0].status == 200, timeout=5))
+        self.assertTrue(self.gw.stderr.wait_for(lambda lines: any("config reloaded" in l for l in lines[mark:]), 5),
+                        self.gw.logs())
+        self.assertEqual(get(self.gw.port, "/v2")[0].status, 200)
         self.assertEqual(self.status("a"), 200)
         self.assertEqual(self.jwks.fetches, 1)  # the kept fetcher did not start over
 
