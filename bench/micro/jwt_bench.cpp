@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "apigw/exchange.hpp"
@@ -112,6 +113,44 @@ int main(int argc, char** argv) {
     });
     std::printf("HMAC-SHA256 of %zu bytes: mbedtls_md_hmac %.0f ns/op, HmacPrefix %.0f ns/op\n", input.size(),
                 one_call, prefixed);
+  }
+
+  // RS256 from two threads: one shared key (mbedTLS, built with
+  // MBEDTLS_THREADING_C, locks the RSA context for each public operation) or
+  // a copy each. Wall time per verify, over both threads.
+  if (only.empty() || only == "RS256-threads") {
+    const Vector& v = *std::find_if(vectors.begin(), vectors.end(), [](const Vector& x) { return x.alg == "RS256"; });
+    auto load = [&] { return jwt::parse_jwks(v.jwks, 0x1ff, nullptr).value()->keys.at(0); };
+    const jwt::KeyPtr shared = load();
+    const jwt::KeyPtr own[2] = {load(), load()};
+    constexpr int kOps = 2000;
+    auto two_threads = [&](bool copies) {
+      auto work = [&](int t) {
+        jwt::TokenBuffer* b = new jwt::TokenBuffer;
+        simdjson::dom::parser p;
+        const jwt::Key& key = copies ? *own[t] : *shared;
+        for (int i = 0; i < kOps; ++i) {
+          jwt::Token tok;
+          if (jwt::parse_token(v.token, *b, p, &tok) != jwt::TokenError::kNone ||
+              !key.verify(tok.alg, tok.signing_input, tok.signature))
+            std::abort();
+        }
+        delete b;
+      };
+      double best = 1e18;
+      for (int round = 0; round < 3; ++round) {
+        auto start = std::chrono::steady_clock::now();
+        std::thread other(work, 1);
+        work(0);
+        other.join();
+        best = std::min(best, std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() /
+                                  (2 * kOps));
+      }
+      return best;
+    };
+    const double one = two_threads(false);
+    const double each = two_threads(true);
+    std::printf("RS256 verify from 2 threads: one shared key %.0f ns/op, a key each %.0f ns/op\n", one, each);
   }
 
   const double base = exchange_ns(nullptr, "", 200000);

@@ -5,6 +5,8 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 
+#include <atomic>
+
 #include "policy/hmac_prefix.hpp"
 #include "policy/jwt_key.hpp"
 
@@ -35,7 +37,10 @@ constexpr unsigned char kP384Spki[] = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a,
 
 }  // namespace
 
-Key::Key(std::string kid, KeyType type, AlgMask algs) : kid_(std::move(kid)), type_(type), algs_(algs) {}
+Key::Key(std::string kid, KeyType type, AlgMask algs) : kid_(std::move(kid)), type_(type), algs_(algs) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1, std::memory_order_relaxed);
+}
 
 Key::~Key() {
   if (pk_) mbedtls_pk_free(pk_.get());

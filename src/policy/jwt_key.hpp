@@ -76,6 +76,7 @@ class Key {
   std::array<std::unique_ptr<const HmacPrefix>, 3> hmac_;  // kOct: per HS256, HS384, HS512 it allows
   std::unique_ptr<mbedtls_pk_context> pk_;  // kRsa, kEc
   size_t bits_ = 0;                         // kRsa: modulus; kEc: curve
+  uint64_t id_;                             // unique per process: names this key's per-thread RSA copies
 };
 
 using KeyPtr = std::shared_ptr<const Key>;

@@ -8,6 +8,7 @@
 
 #include "policy/hmac_prefix.hpp"
 #include "policy/jwt_key.hpp"
+#include "policy/rsa_thread_copies.hpp"
 
 namespace apigw::policy::jwt {
 namespace {
@@ -107,12 +108,14 @@ bool Key::verify_rsa(Alg alg, std::string_view input, std::string_view signature
   unsigned char hash[MBEDTLS_MD_MAX_SIZE];
   if (mbedtls_md(md, bytes(input), input.size(), hash) != 0) return false;
   const size_t hash_len = mbedtls_md_get_size(md);
+  mbedtls_pk_context* pk = rsa_thread_copy(id_, *pk_);  // no lock shared with other workers
+  if (!pk) pk = pk_.get();
   if (alg == Alg::kPS256) {
     mbedtls_pk_rsassa_pss_options pss{info(alg).md, static_cast<int>(hash_len)};
-    return mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &pss, pk_.get(), info(alg).md, hash, hash_len,
-                                 bytes(signature), signature.size()) == 0;
+    return mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &pss, pk, info(alg).md, hash, hash_len, bytes(signature),
+                                 signature.size()) == 0;
   }
-  return mbedtls_pk_verify(pk_.get(), info(alg).md, hash, hash_len, bytes(signature), signature.size()) == 0;
+  return mbedtls_pk_verify(pk, info(alg).md, hash, hash_len, bytes(signature), signature.size()) == 0;
 }
 
 bool Key::verify_ecdsa(Alg alg, std::string_view input, std::string_view signature) const noexcept {
