@@ -81,6 +81,9 @@ class ResumeToken {
 
   // Continue with the next stage.
   void resume() noexcept;
+  // Run the paused phase again, on the exchange's worker: for a policy that
+  // waited for something (a key set, say) and now decides afresh.
+  void retry() noexcept;
   // Answer with `reply`.
   void respond(Reply reply) noexcept;
   // Fail with `status`.

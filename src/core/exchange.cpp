@@ -66,6 +66,8 @@ ResumeToken::~ResumeToken() {
 
 void ResumeToken::resume() noexcept { post(anchor_, {detail::ResumeAction::Kind::kResume, nullptr, {}, {}}); }
 
+void ResumeToken::retry() noexcept { post(anchor_, {detail::ResumeAction::Kind::kRetry, nullptr, {}, {}}); }
+
 void ResumeToken::respond(Reply reply) noexcept {
   post(anchor_, {detail::ResumeAction::Kind::kRespond, nullptr, std::move(reply), {}});
 }

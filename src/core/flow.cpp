@@ -112,6 +112,9 @@ void Flow::apply(detail::ResumeAction&& action) {
     case detail::ResumeAction::Kind::kFail:
       d = fail(std::move(action.status));
       break;
+    case detail::ResumeAction::Kind::kRetry:
+      run();  // the cursor still points at the phase that paused
+      return;
     default:
       return;  // stream actions: apply_stream
   }

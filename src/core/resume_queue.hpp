@@ -37,6 +37,7 @@ class ExchangeAnchor {
 struct ResumeAction {
   enum class Kind : uint8_t {
     kResume, kRespond, kFail,                               // a paused phase goes on
+    kRetry,                                                 // a paused phase runs again
     kStreamBegin, kStreamData, kStreamEnd, kStreamAbort,  // a ResponseStream
     kSettle,  // nothing to apply: the host goes on (after an answer finished deep in a callback)
   };

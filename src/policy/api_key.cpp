@@ -6,8 +6,11 @@
 #include <random>
 #include <unordered_map>
 
+#include <array>
+
 #include "apigw/exchange.hpp"
 #include "policy/builtin.hpp"
+#include "policy/policy_state.hpp"
 
 namespace apigw::policy {
 namespace {
@@ -60,9 +63,14 @@ QueryParam find_query_param(std::string_view query, std::string_view name) noexc
   return {};
 }
 
-class ApiKey final : public Policy {
+// The reasons of apigw_auth_failures_total, as jwt's: no key, or one no consumer has.
+enum Refusal : size_t { kMissing, kUnknownKey };
+constexpr std::array<std::string_view, 2> kReasons = {"missing", "unknown_key"};
+
+class ApiKey final : public Policy, public StatefulPolicy {
  public:
-  explicit ApiKey(ApiKeyOptions o) : o_(std::move(o)), seed_(std::random_device{}()) {
+  ApiKey(ApiKeyOptions o, std::shared_ptr<AuthFailureState> failures)
+      : o_(std::move(o)), failures_(std::move(failures)), seed_(std::random_device{}()) {
     seed_ = (seed_ << 32) ^ std::random_device{}();
     tag_views_.resize(o_.consumers.size());
     for (size_t i = 0; i < o_.consumers.size(); ++i) {
@@ -75,6 +83,10 @@ class ApiKey final : public Policy {
   ApiKey& operator=(const ApiKey&) = delete;
 
   std::string_view type() const noexcept override { return "api_key"; }
+
+  Result<PolicyPtr> bind(BindContext& ctx, const std::string& name) const override {
+    return PolicyPtr(std::make_shared<ApiKey>(o_, ctx.states.auth_failures(name, kReasons)));
+  }
 
   Decision on_request(Exchange& ex) const noexcept override {
     Request& r = ex.request();
@@ -89,7 +101,10 @@ class ApiKey final : public Policy {
       if (q.found && !percent_decode(q.value, decoded, &n)) return unknown(ex);
       presented = {decoded, n};
     }
-    if (presented.empty()) return ex.fail(Status::http(401, "unauthorized", "no API key in the request"));
+    if (presented.empty()) {
+      count(kMissing);
+      return ex.fail(Status::http(401, "unauthorized", "no API key in the request"));
+    }
     const Consumer* consumer = find(presented);
     if (!consumer) return unknown(ex);
     const size_t index = static_cast<size_t>(consumer - o_.consumers.data());
@@ -106,8 +121,13 @@ class ApiKey final : public Policy {
     size_t consumer;
   };
 
-  static Decision unknown(Exchange& ex) {
+  Decision unknown(Exchange& ex) const {
+    count(kUnknownKey);
     return ex.fail(Status::http(401, "unauthorized", "invalid API key"));
+  }
+
+  void count(Refusal r) const noexcept {
+    if (failures_) failures_->add(r);
   }
 
   // RFC 3986 decoding only: '+' stays '+' (keys hold no spaces, and clients
@@ -153,6 +173,7 @@ class ApiKey final : public Policy {
   }
 
   ApiKeyOptions o_;
+  std::shared_ptr<AuthFailureState> failures_;  // null until bound
   uint64_t seed_;
   std::unordered_multimap<uint64_t, Key> keys_;
   std::vector<std::vector<std::string_view>> tag_views_;
@@ -160,6 +181,6 @@ class ApiKey final : public Policy {
 
 }  // namespace
 
-PolicyPtr make_api_key(ApiKeyOptions options) { return std::make_shared<ApiKey>(std::move(options)); }
+PolicyPtr make_api_key(ApiKeyOptions options) { return std::make_shared<ApiKey>(std::move(options), nullptr); }
 
 }  // namespace apigw::policy

@@ -1,7 +1,10 @@
 #ifdef APIGW_WITH_TLS  // mbedTLS does the cryptography
 #include "policy/jwks_fetcher.hpp"
 
+#include <pthread.h>
+
 #include <chrono>
+#include <csignal>
 
 namespace apigw::policy::jwt {
 namespace {
@@ -14,7 +17,20 @@ int64_t now_ns() noexcept {
 }  // namespace
 
 JwksFetcher::JwksFetcher(JwksFetchOptions options) : o_(std::move(options)) {
-  thread_ = std::thread([this] { run(); });
+  // The thread starts with every signal blocked: a process signal (SIGHUP
+  // for a reload, say) must go to a thread that waits for it, never here,
+  // where its default action would end the process. Configs are bound
+  // before the apigw binary blocks its signals.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (...) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    throw;
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 JwksFetcher::~JwksFetcher() {
@@ -24,28 +40,56 @@ JwksFetcher::~JwksFetcher() {
   }
   wake_.notify_one();
   thread_.join();
+  // Waiters hold the snapshot that holds this fetcher, so none should be
+  // left; any that is decides again rather than failing with a 500.
+  for (ResumeToken& t : waiters_) t.retry();
 }
 
-void JwksFetcher::request_refresh() noexcept {
-  const int64_t now = now_ns();
-  int64_t last = last_asked_ns_.load(std::memory_order_relaxed);
-  if (now - last < o_.min_refresh_ms * 1'000'000) return;
-  // One request per interval wins; only it takes the lock, to wake the thread.
-  if (!last_asked_ns_.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
+bool JwksFetcher::wait_for_keys(const std::function<ResumeToken()>& pause) {
+  bool wake = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    asked_ = true;
+    if (stopping_.load(std::memory_order_relaxed) || waiters_.size() >= kMaxWaiters) return false;
+    if (!fetching_ && !asked_) {
+      const int64_t now = now_ns();
+      if (now - last_start_ns_ < o_.min_refresh_ms * 1'000'000) return false;
+      asked_ = wake = true;
+      last_start_ns_ = now;  // counts from here, so a slow wake-up cannot let a second one in
+    }
+    try {
+      waiters_.push_back(pause());
+    } catch (...) {
+      return false;  // a pause that could not be recorded was not begun
+    }
   }
-  wake_.notify_one();
+  if (wake) wake_.notify_one();
+  return true;
+}
+
+void JwksFetcher::set_timing(int64_t refresh_ms, int64_t min_refresh_ms, int64_t timeout_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  o_.refresh_ms = refresh_ms;
+  o_.min_refresh_ms = min_refresh_ms;
+  o_.timeout_ms = timeout_ms;
 }
 
 void JwksFetcher::run() {
+  std::vector<ResumeToken> done;
   std::unique_lock<std::mutex> lock(mu_);
   while (!stopping_.load(std::memory_order_relaxed)) {
     asked_ = false;
+    fetching_ = true;
+    last_start_ns_ = now_ns();
+    const int64_t timeout_ms = o_.timeout_ms;
     lock.unlock();
-    last_asked_ns_.store(now_ns(), std::memory_order_relaxed);  // a fetch now counts as the asked-for one
-    const bool good = fetch_once();
+    const bool good = fetch_once(timeout_ms);
+    lock.lock();
+    fetching_ = false;
+    // The new set is stored before the waiters run again, on their workers.
+    done.swap(waiters_);
+    lock.unlock();
+    for (ResumeToken& t : done) t.retry();
+    done.clear();
     lock.lock();
     // After a failure, try again as soon as an unknown kid would be allowed to.
     const auto wait = std::chrono::milliseconds(good ? o_.refresh_ms : std::min(o_.refresh_ms, o_.min_refresh_ms));
@@ -53,9 +97,9 @@ void JwksFetcher::run() {
   }
 }
 
-bool JwksFetcher::fetch_once() {
+bool JwksFetcher::fetch_once(int64_t timeout_ms) {
   net::FetchRequest request;
-  request.timeout_ms = o_.timeout_ms;
+  request.timeout_ms = timeout_ms;
   request.max_body_bytes = 1 << 20;
   request.cancel = &stopping_;
   auto answer = net::http_fetch(o_.url, request);

@@ -64,6 +64,7 @@ Scratch& scratch() {
 // The outcome that on_response turns into WWW-Authenticate.
 struct Outcome {
   const std::string* challenge = nullptr;
+  bool waited_for_keys = false;  // an unknown kid waits for one JWKS fetch, never two
 };
 
 std::string_view trim(std::string_view s) noexcept {
@@ -127,8 +128,12 @@ class Jwt final : public Policy, public StatefulPolicy {
     if (!o_.jwks_url.empty()) {
       auto url = net::parse_http_url(o_.jwks_url, "jwks_url");
       if (!url) return std::move(url).take_status().with_context("policy \"" + name + "\"");
-      fetcher = std::make_shared<jwt::JwksFetcher>(jwt::JwksFetchOptions{
-          std::move(url.value()), o_.jwks_refresh_ms, o_.jwks_min_refresh_ms, o_.jwks_timeout_ms, o_.algorithms});
+      // Same URL and algorithms: the running fetcher and its keys carry on.
+      fetcher = ctx.states.jwks_fetcher(name, o_.jwks_url + " " + std::to_string(o_.algorithms), [&] {
+        return std::make_shared<jwt::JwksFetcher>(jwt::JwksFetchOptions{
+            std::move(url.value()), o_.jwks_refresh_ms, o_.jwks_min_refresh_ms, o_.jwks_timeout_ms, o_.algorithms});
+      });
+      fetcher->set_timing(o_.jwks_refresh_ms, o_.jwks_min_refresh_ms, o_.jwks_timeout_ms);
     }
     return PolicyPtr(std::make_shared<Jwt>(o_, ctx.states.auth_failures(name, kReasons), std::move(fetcher),
                                            ctx.clock));
@@ -141,7 +146,10 @@ class Jwt final : public Policy, public StatefulPolicy {
     jwt::Token token;
     if (TokenError e = jwt::parse_token(text, s.buffer, s.parser, &token); e != TokenError::kNone)
       return refuse(ex, failure_of(e));
-    if (Failure f = verify(token); f != Failure::kCount) return refuse(ex, f);
+    if (Failure f = verify(token); f != Failure::kCount) {
+      if (f == Failure::kUnknownKey && wait_for_keys(ex)) return Decision::kPause;
+      return refuse(ex, f);
+    }
     simdjson::dom::object claims;
     if (jwt::parse_claims(token, s.parser, &claims) != TokenError::kNone) return refuse(ex, Failure::kMalformed);
     if (Failure f = check_claims(claims); f != Failure::kCount) return refuse(ex, f);
@@ -189,11 +197,24 @@ class Jwt final : public Policy, public StatefulPolicy {
     if (remote)
       for (const auto& key : remote->keys)
         if (attempt(key)) return Failure::kCount;
-    if (t.has_kid && !kid_known) {
-      if (fetcher_) fetcher_->request_refresh();  // perhaps a rotation: the next token may find it
-      return Failure::kUnknownKey;
-    }
+    if (t.has_kid && !kid_known) return Failure::kUnknownKey;
     return alg_known ? Failure::kSignature : Failure::kAlgorithm;
+  }
+
+  // An unknown kid may be a key rotated in at the identity provider: the
+  // request waits for one JWKS fetch (started now unless one runs, or the
+  // last began less than jwks_min_refresh_ms ago), then runs this phase
+  // again. True when it waits.
+  bool wait_for_keys(Exchange& ex) const noexcept {
+    if (!fetcher_) return false;
+    try {
+      Outcome& out = ex.ctx<Outcome>();
+      if (out.waited_for_keys) return false;
+      out.waited_for_keys = true;
+      return fetcher_->wait_for_keys([&ex] { return ex.pause(); });
+    } catch (...) {
+      return false;  // no room to remember the wait: refused at once
+    }
   }
 
   // Failure::kCount when every configured check passes.

@@ -2,9 +2,12 @@
 #ifdef APIGW_WITH_TLS  // mbedTLS does the cryptography
 #include <mbedtls/md.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
 
+#include <atomic>
 
+#include "policy/hmac_prefix.hpp"
 #include "policy/jwt_key.hpp"
 
 namespace apigw::policy::jwt {
@@ -34,7 +37,10 @@ constexpr unsigned char kP384Spki[] = {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a,
 
 }  // namespace
 
-Key::Key(std::string kid, KeyType type, AlgMask algs) : kid_(std::move(kid)), type_(type), algs_(algs) {}
+Key::Key(std::string kid, KeyType type, AlgMask algs) : kid_(std::move(kid)), type_(type), algs_(algs) {
+  static std::atomic<uint64_t> next_id{1};
+  id_ = next_id.fetch_add(1, std::memory_order_relaxed);
+}
 
 Key::~Key() {
   if (pk_) mbedtls_pk_free(pk_.get());
@@ -51,7 +57,13 @@ Result<KeyPtr> Key::hmac(std::string kid, std::string secret, AlgMask algs) {
                                 " bytes (RFC 7518 3.2), this one has " + std::to_string(secret.size()));
   }
   std::unique_ptr<Key> key(new Key(std::move(kid), KeyType::kOct, algs));
-  key->secret_ = std::move(secret);
+  constexpr mbedtls_md_type_t kHashes[] = {MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA384, MBEDTLS_MD_SHA512};
+  for (size_t i = 0; i < key->hmac_.size(); ++i) {
+    if (!(algs & alg_bit(Alg(i)))) continue;
+    key->hmac_[i] = HmacPrefix::make(kHashes[i], secret);
+    if (!key->hmac_[i]) return key_error(key->kid_, "mbedTLS cannot set up " + std::string(alg_name(Alg(i))));
+  }
+  mbedtls_platform_zeroize(secret.data(), secret.size());  // only the padded-key digests are kept
   return KeyPtr(std::move(key));
 }
 

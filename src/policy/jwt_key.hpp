@@ -9,6 +9,7 @@
 // RSA key has no HS algorithm to be asked for.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,6 +21,8 @@
 struct mbedtls_pk_context;
 
 namespace apigw::policy::jwt {
+
+class HmacPrefix;
 
 enum class Alg : uint8_t { kHS256, kHS384, kHS512, kRS256, kRS384, kRS512, kPS256, kES256, kES384 };
 inline constexpr size_t kAlgCount = 9;
@@ -70,9 +73,10 @@ class Key {
   std::string kid_;
   KeyType type_;
   AlgMask algs_;
-  std::string secret_;                      // kOct
+  std::array<std::unique_ptr<const HmacPrefix>, 3> hmac_;  // kOct: per HS256, HS384, HS512 it allows
   std::unique_ptr<mbedtls_pk_context> pk_;  // kRsa, kEc
   size_t bits_ = 0;                         // kRsa: modulus; kEc: curve
+  uint64_t id_;                             // unique per process: names this key's per-thread RSA copies
 };
 
 using KeyPtr = std::shared_ptr<const Key>;

@@ -6,7 +6,9 @@
 
 #include <cstring>
 
+#include "policy/hmac_prefix.hpp"
 #include "policy/jwt_key.hpp"
+#include "policy/rsa_thread_copies.hpp"
 
 namespace apigw::policy::jwt {
 namespace {
@@ -93,10 +95,10 @@ bool Key::verify(Alg alg, std::string_view signing_input, std::string_view signa
 }
 
 bool Key::verify_hmac(Alg alg, std::string_view input, std::string_view signature) const noexcept {
-  const mbedtls_md_info_t* md = mbedtls_md_info_from_type(info(alg).md);
-  if (!md || signature.size() != mbedtls_md_get_size(md)) return false;
+  const HmacPrefix* h = hmac_[static_cast<size_t>(alg)].get();  // HS256..HS512 are the first three
+  if (!h || signature.size() != h->size()) return false;
   unsigned char mac[MBEDTLS_MD_MAX_SIZE];
-  if (mbedtls_md_hmac(md, bytes(secret_), secret_.size(), bytes(input), input.size(), mac) != 0) return false;
+  if (!h->mac(input, mac)) return false;
   return equal_constant_time(mac, bytes(signature), signature.size());
 }
 
@@ -106,12 +108,14 @@ bool Key::verify_rsa(Alg alg, std::string_view input, std::string_view signature
   unsigned char hash[MBEDTLS_MD_MAX_SIZE];
   if (mbedtls_md(md, bytes(input), input.size(), hash) != 0) return false;
   const size_t hash_len = mbedtls_md_get_size(md);
+  mbedtls_pk_context* pk = rsa_thread_copy(id_, *pk_);  // no lock shared with other workers
+  if (!pk) pk = pk_.get();
   if (alg == Alg::kPS256) {
     mbedtls_pk_rsassa_pss_options pss{info(alg).md, static_cast<int>(hash_len)};
-    return mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &pss, pk_.get(), info(alg).md, hash, hash_len,
-                                 bytes(signature), signature.size()) == 0;
+    return mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &pss, pk, info(alg).md, hash, hash_len, bytes(signature),
+                                 signature.size()) == 0;
   }
-  return mbedtls_pk_verify(pk_.get(), info(alg).md, hash, hash_len, bytes(signature), signature.size()) == 0;
+  return mbedtls_pk_verify(pk, info(alg).md, hash, hash_len, bytes(signature), signature.size()) == 0;
 }
 
 bool Key::verify_ecdsa(Alg alg, std::string_view input, std::string_view signature) const noexcept {

@@ -124,4 +124,16 @@ std::vector<std::pair<std::string, std::shared_ptr<CacheState>>> PolicyStateRegi
   return out;
 }
 
+std::shared_ptr<jwt::JwksFetcher> PolicyStateRegistry::jwks_fetcher(
+    const std::string& name, const std::string& identity,
+    const std::function<std::shared_ptr<jwt::JwksFetcher>()>& make) {
+  std::lock_guard<std::mutex> lock(mu_);
+  Fetcher& slot = jwks_fetchers_[name];
+  if (auto live = slot.live.lock(); live && slot.identity == identity) return live;
+  // The old one, if any, stops when the last snapshot using it goes.
+  auto fresh = make();
+  slot = {identity, fresh};
+  return fresh;
+}
+
 }  // namespace apigw::policy

@@ -26,6 +26,10 @@
 
 namespace apigw::policy {
 
+namespace jwt {
+class JwksFetcher;
+}
+
 // What a rate_limit decided for one request (the `decision` label).
 enum class LimitDecision : uint8_t {
   kAllowed,
@@ -108,6 +112,11 @@ class PolicyStateRegistry {
   // cache; the count removed.
   size_t purge_caches(std::string_view prefix);
   std::vector<std::pair<std::string, std::shared_ptr<CacheState>>> caches() const;
+  // The JWKS fetcher of jwt `name`: the one a running snapshot uses while
+  // `identity` (what its key set depends on) is unchanged, else `make`'s.
+  // A reload thus keeps the last good keys even while the provider is down.
+  std::shared_ptr<jwt::JwksFetcher> jwks_fetcher(const std::string& name, const std::string& identity,
+                                                 const std::function<std::shared_ptr<jwt::JwksFetcher>()>& make);
 
  private:
   mutable std::mutex mu_;
@@ -116,6 +125,11 @@ class PolicyStateRegistry {
   std::map<std::string, std::weak_ptr<AuthFailureState>, std::less<>> auth_;
   std::map<std::string, std::weak_ptr<JsonBodyCounters>, std::less<>> json_bodies_;
   std::map<std::string, std::weak_ptr<CacheState>, std::less<>> caches_;
+  struct Fetcher {
+    std::string identity;
+    std::weak_ptr<jwt::JwksFetcher> live;
+  };
+  std::map<std::string, Fetcher, std::less<>> jwks_fetchers_;
 };
 
 // Handed to StatefulPolicy::bind while a snapshot is compiled.

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import unittest
 
-from harness import HOST, Gateway, JsonOrigin, base_config, connect, ResponseReader
+from harness import HOST, Gateway, JsonOrigin, base_config, connect, metric_value, ResponseReader
 
 
 ORIGIN = "https://app.example.com"
@@ -83,6 +83,17 @@ class AccessPoliciesTest(unittest.TestCase):
             self.assertEqual(r.getheader("content-type"), "application/json")
             self.assertEqual(json.loads(data)["error"]["code"], "unauthorized")
         self.assertEqual(self.origin.requests, before)
+
+    def test_refused_keys_are_counted_by_reason_in_metrics(self):
+        def failures(reason):
+            return metric_value(self.gw, 'apigw_auth_failures_total{policy="key",reason="%s"}' % reason) or 0
+        missing, unknown = failures("missing"), failures("unknown_key")
+        self.assertEqual(self.request("GET", "/v1/orders/7")[0].status, 401)
+        for key in ("k-nope", "k-nope-2"):
+            self.assertEqual(self.request("GET", "/v1/orders/7", {"x-api-key": key})[0].status, 401)
+        self.assertEqual(self.request("GET", "/v1/orders/7", {"x-api-key": "k-acme"})[0].status, 200)
+        self.assertEqual(failures("missing"), missing + 1)
+        self.assertEqual(failures("unknown_key"), unknown + 2)
 
     def test_acl_refuses_a_consumer_without_the_tag(self):
         r, data = self.request("GET", "/v1/orders/7", {"x-api-key": "k-bob-file"})  # key from a file

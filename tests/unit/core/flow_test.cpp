@@ -182,6 +182,33 @@ TEST_CASE("flow: a policy pauses and resumes from another thread") {
   for (auto& t : threads) t.join();
 }
 
+TEST_CASE("flow: a retried pause runs the same phase again, then the chain goes on") {
+  std::vector<std::thread> threads;
+  std::atomic<int> calls{0};
+  class WaitOnce final : public apigw::PassThroughPolicy {
+   public:
+    WaitOnce(std::vector<std::thread>* t, std::atomic<int>* calls) : t_(t), calls_(calls) {}
+    Decision on_request(Exchange& ex) const noexcept override {
+      if (calls_->fetch_add(1) == 1) return Decision::kContinue;  // the second run of the phase
+      t_->emplace_back([token = ex.pause()]() mutable { token.retry(); });
+      return Decision::kPause;
+    }
+    std::vector<std::thread>* t_;
+    std::atomic<int>* calls_;
+  };
+  auto b = base();
+  b.policy("wait", std::make_shared<WaitOnce>(&threads, &calls));
+  auto r = route("r", "/x", {"wait"});
+  r.respond = apigw::StaticResponse{200, {}, "passed"};
+  b.route(r);
+  auto client = apigw::testing::Client::create(b).value();
+  auto res = client.get("/x");
+  for (auto& t : threads) t.join();
+  CHECK(res.status == 200);
+  CHECK(res.body == "passed");
+  CHECK(calls.load() == 2);
+}
+
 TEST_CASE("flow: a dropped resume token fails the request with 500") {
   auto b = base();
   b.handler("drop", [](Exchange& ex) {

@@ -6,7 +6,9 @@
 #include <doctest/doctest.h>
 #include <simdjson.h>
 
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "policy/jwks.hpp"
@@ -214,5 +216,34 @@ TEST_CASE("jwt: JWKS keys are pinned to their alg or to the accepted algorithms 
   CHECK(oct.value()->keys.empty());
   CHECK_FALSE(jwt::parse_jwks("[]", 0x1ff, nullptr));
   CHECK_FALSE(jwt::parse_jwks("{\"keys\": 1}", 0x1ff, nullptr));
+}
+TEST_CASE("jwt: RSA keys verify from several threads at once and past the per-thread copy bound") {
+  auto vectors = load_vectors();
+  std::vector<const Vector*> rsa;
+  for (const Vector& v : vectors)
+    if (v.alg[0] == 'R' || v.alg[0] == 'P') rsa.push_back(&v);
+  REQUIRE(rsa.size() == 4);
+  // More keys than a thread keeps copies of (8): each is copied again when it comes back.
+  std::vector<std::pair<jwt::KeyPtr, const Vector*>> keys;
+  for (int round = 0; round < 3; ++round)
+    for (const Vector* v : rsa) keys.emplace_back(key_from_jwk(*v), v);
+  std::vector<int> wrong(3, 0);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < wrong.size(); ++t)
+    threads.emplace_back([&, t] {
+      simdjson::dom::parser parser;
+      auto buffer = std::make_unique<jwt::TokenBuffer>();
+      for (int pass = 0; pass < 2; ++pass)
+        for (const auto& [key, v] : keys) {
+          jwt::Token good, bad;
+          const bool ok = jwt::parse_token(v->token, *buffer, parser, &good) == jwt::TokenError::kNone &&
+                          key->verify(good.alg, good.signing_input, good.signature);
+          const bool refused = jwt::parse_token(v->token_by_other_key, *buffer, parser, &bad) == jwt::TokenError::kNone &&
+                               !key->verify(bad.alg, bad.signing_input, bad.signature);
+          wrong[t] += !ok + !refused;
+        }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(wrong == std::vector<int>(wrong.size(), 0));
 }
 #endif  // APIGW_WITH_TLS
