@@ -158,6 +158,15 @@ void fleet_log(apigw::fleet::LogLevel level, const std::string& line) {
 }
 
 int cmd_run(const Args& a) {
+  // Signals are taken by this thread alone (sigwait), never by a worker or
+  // a background thread: blocked before building the gateway starts any,
+  // so every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1}) sigaddset(&signals, s);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
   auto r = load(a);
   if (!r.ok()) {
     print_errors(r);
@@ -169,13 +178,6 @@ int cmd_run(const Args& a) {
     log(Level::kError, "invalid config: " + std::string(gw.status().message()));
     return kInvalid;
   }
-
-  // Signals are taken by this thread alone (sigwait), never by a worker.
-  sigset_t signals;
-  sigemptyset(&signals);
-  for (int s : {SIGHUP, SIGTERM, SIGINT, SIGUSR1}) sigaddset(&signals, s);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::signal(SIGPIPE, SIG_IGN);
 
   // config_source: the key's config is in place before the first request.
   std::unique_ptr<apigw::fleet::ConfigWatcher> watcher;
