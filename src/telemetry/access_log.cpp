@@ -132,6 +132,9 @@ std::string AccessLogWriter::hand_off(std::string&& buffer, uint64_t lines) noex
       next = std::move(spare_.back());
       spare_.pop_back();
     }
+    // Waking the writer is a context switch (on a pinned process, the
+    // worker's own core): only for a good batch; the rest waits kMaxDelay.
+    if (queued_bytes_ < kWakeBytes) return next;
   }
   wake_.notify_one();
   return next;  // empty with its old capacity, or a new string that grows on first use
@@ -140,18 +143,21 @@ std::string AccessLogWriter::hand_off(std::string&& buffer, uint64_t lines) noex
 void AccessLogWriter::run() {
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) return;  // stopping, everything written
-    Batch batch = std::move(queue_.front());
-    queue_.pop_front();
-    queued_bytes_ -= batch.data.size();
-    lock.unlock();
-    if (reopen_.exchange(false, std::memory_order_acq_rel)) reopen_file();
-    write_all(batch.data);
-    written_.fetch_add(batch.lines, std::memory_order_relaxed);
-    batch.data.clear();
-    lock.lock();
-    if (spare_.size() < 8) spare_.push_back(std::move(batch.data));
+    wake_.wait_for(lock, kMaxDelay, [this] { return stopping_ || queued_bytes_ >= kWakeBytes; });
+    if (queue_.empty() && stopping_) return;  // everything written
+    // Once awake, write everything that waits.
+    while (!queue_.empty()) {
+      Batch batch = std::move(queue_.front());
+      queue_.pop_front();
+      queued_bytes_ -= batch.data.size();
+      lock.unlock();
+      if (reopen_.exchange(false, std::memory_order_acq_rel)) reopen_file();
+      write_all(batch.data);
+      written_.fetch_add(batch.lines, std::memory_order_relaxed);
+      batch.data.clear();
+      lock.lock();
+      if (spare_.size() < kMaxSpares) spare_.push_back(std::move(batch.data));
+    }
   }
 }
 

@@ -66,6 +66,12 @@ std::string TraceExporter::hand_off(std::string&& buffer, uint64_t spans) noexce
         dropped_.fetch_add(spans, std::memory_order_relaxed);
       }
     }
+    // Only a full batch wakes the exporter (a thread switch); a partial one
+    // leaves on the flush interval.
+    if (queued_spans_ < options_.batch_spans) {
+      buffer.clear();
+      return std::move(buffer);
+    }
   }
   wake_.notify_one();
   buffer.clear();
