@@ -10,6 +10,7 @@ Everything here is stdlib only and bounded in time:
   until-close), read pipelined responses in order, detect a closed connection.
 """
 
+import http.client
 import http.server
 import json
 import os
@@ -332,6 +333,38 @@ class GatewayTestCase(unittest.TestCase):
 
     def assertAlive(self):
         self.assertTrue(self.gw.alive(), "gateway died\n" + self.gw.logs())
+
+
+class OriginGatewayTestCase(unittest.TestCase):
+    """One origin (cls.origin, made first by setUpClass) and one gateway in
+    front of it per test class: setUpClass ends with start_gateway(...)."""
+
+    @classmethod
+    def start_gateway(cls, gw, before_start=None):
+        """Starts gw as cls.gw; on failure stops both and re-raises.
+        before_start may write files beside gw.config_path."""
+        cls.gw = gw
+        try:
+            if before_start:
+                before_start()
+            gw.start()
+        except BaseException:
+            gw.close()
+            cls.origin.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.gw.close()
+        cls.origin.stop()
+
+    def request(self, method, path, headers=None, body=None):
+        conn = http.client.HTTPConnection(HOST, self.gw.port, timeout=5)
+        conn.request(method, path, body=body, headers=headers or {})
+        r = conn.getresponse()
+        data = r.read()
+        conn.close()
+        return r, data
 
 
 # ---- raw sockets ----------------------------------------------------------

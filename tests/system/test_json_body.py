@@ -3,7 +3,6 @@ origin (Python's http.server, which answers with JSON about the request):
 request and response bodies rewritten, an overflow passed and counted in
 GET /metrics, pointer errors reported by `apigw validate`."""
 
-import http.client
 import json
 import os
 import re
@@ -11,7 +10,7 @@ import tempfile
 import unittest
 import urllib.request
 
-from harness import HOST, Gateway, JsonOrigin, base_config, run_cli
+from harness import HOST, Gateway, JsonOrigin, OriginGatewayTestCase, base_config, run_cli
 
 
 def skipped(text, policy, reason):
@@ -19,7 +18,7 @@ def skipped(text, policy, reason):
     return int(m.group(1)) if m else None
 
 
-class JsonBodyTest(unittest.TestCase):
+class JsonBodyTest(OriginGatewayTestCase):
     @classmethod
     def setUpClass(cls):
         cls.origin = JsonOrigin("app")
@@ -35,26 +34,7 @@ class JsonBodyTest(unittest.TestCase):
                 {"name": "api", "match": {"path_prefix": "/api/"}, "policies": ["redact"], "upstream": "app"},
                 {"name": "tiny", "match": {"path_prefix": "/tiny/"}, "policies": ["tiny"], "upstream": "app"},
             ])
-        cls.gw = Gateway(config)
-        try:
-            cls.gw.start()
-        except BaseException:
-            cls.gw.close()
-            cls.origin.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.close()
-        cls.origin.stop()
-
-    def request(self, method, path, headers=None, body=None):
-        conn = http.client.HTTPConnection(HOST, self.gw.port, timeout=5)
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse()
-        data = r.read()
-        conn.close()
-        return r, data
+        cls.start_gateway(Gateway(config))
 
     def metrics(self):
         return urllib.request.urlopen(f"http://{HOST}:{self.gw.admin_port}/metrics", timeout=5).read().decode()

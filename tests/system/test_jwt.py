@@ -16,7 +16,7 @@ import threading
 import time
 import unittest
 
-from harness import HOST, Gateway, JsonOrigin, active_requests, base_config, metric_value, wait_until
+from harness import HOST, Gateway, JsonOrigin, OriginGatewayTestCase, active_requests, base_config, metric_value, wait_until
 
 if os.environ.get("APIGW_WITH_TLS", "1") in ("0", "OFF", "FALSE"):
     raise unittest.SkipTest("jwt needs mbedTLS (APIGW_WITH_TLS=OFF)")
@@ -56,7 +56,7 @@ def get(port, path, token=None, headers=None):
     return r, data
 
 
-class JwtPolicyTest(unittest.TestCase):
+class JwtPolicyTest(OriginGatewayTestCase):
     @classmethod
     def setUpClass(cls):
         cls.origin = JsonOrigin()
@@ -78,18 +78,7 @@ class JwtPolicyTest(unittest.TestCase):
                  "upstream": "app"},
                 {"name": "admin", "match": {"path": "/v1/admin"}, "policies": ["writers"], "upstream": "app"},
             ])
-        cls.gw = Gateway(config, env=dict(os.environ, APIGW_JWT=SECRET.decode()))
-        try:
-            cls.gw.start()
-        except BaseException:
-            cls.gw.close()
-            cls.origin.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.close()
-        cls.origin.stop()
+        cls.start_gateway(Gateway(config, env=dict(os.environ, APIGW_JWT=SECRET.decode())))
 
     def test_a_valid_token_reaches_the_origin_as_its_consumer(self):
         before = self.origin.requests

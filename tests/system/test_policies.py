@@ -2,20 +2,19 @@
 keys from the environment and a file, api_key + acl + cors + ip_filter +
 size_limit + headers in front of a real origin (Python's http.server)."""
 
-import http.client
 import json
 import os
 import shutil
 import subprocess
 import unittest
 
-from harness import HOST, Gateway, JsonOrigin, base_config, connect, metric_value, ResponseReader
+from harness import HOST, Gateway, JsonOrigin, OriginGatewayTestCase, base_config, connect, metric_value, ResponseReader
 
 
 ORIGIN = "https://app.example.com"
 
 
-class AccessPoliciesTest(unittest.TestCase):
+class AccessPoliciesTest(OriginGatewayTestCase):
     @classmethod
     def setUpClass(cls):
         cls.origin = JsonOrigin()
@@ -43,29 +42,12 @@ class AccessPoliciesTest(unittest.TestCase):
                  "upstream": "app"},
                 {"name": "public", "match": {"path": "/public"}, "policies": ["local"], "upstream": "app"},
             ])
-        cls.gw = Gateway(config, env=dict(os.environ, APIGW_SYSTEST_KEY="k-acme-env"))
-        # key_file is relative to the config file's directory.
-        with open(os.path.join(os.path.dirname(cls.gw.config_path), "bob.key"), "w") as f:
-            f.write("k-bob-file\n")
-        try:
-            cls.gw.start()
-        except BaseException:
-            cls.gw.close()
-            cls.origin.stop()
-            raise
+        gw = Gateway(config, env=dict(os.environ, APIGW_SYSTEST_KEY="k-acme-env"))
 
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.close()
-        cls.origin.stop()
-
-    def request(self, method, path, headers=None, body=None):
-        conn = http.client.HTTPConnection(HOST, self.gw.port, timeout=5)
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse()
-        data = r.read()
-        conn.close()
-        return r, data
+        def write_key_file():  # key_file is relative to the config file's directory
+            with open(os.path.join(os.path.dirname(gw.config_path), "bob.key"), "w") as f:
+                f.write("k-bob-file\n")
+        cls.start_gateway(gw, write_key_file)
 
     def test_api_key_names_the_consumer_and_is_hidden_from_the_origin(self):
         r, data = self.request("GET", "/v1/orders/7", {"x-api-key": "k-acme-env"})

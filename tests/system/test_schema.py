@@ -8,7 +8,7 @@ import json
 import os
 import unittest
 
-from harness import HOST, Gateway, JsonOrigin, ResponseReader, base_config, connect
+from harness import HOST, Gateway, JsonOrigin, OriginGatewayTestCase, ResponseReader, base_config, connect
 
 
 ORDER_SCHEMA = {
@@ -24,7 +24,7 @@ ORDER_SCHEMA = {
 }
 
 
-class SchemaPolicyTest(unittest.TestCase):
+class SchemaPolicyTest(OriginGatewayTestCase):
     @classmethod
     def setUpClass(cls):
         cls.origin = JsonOrigin()
@@ -41,23 +41,14 @@ class SchemaPolicyTest(unittest.TestCase):
                 {"name": "notes", "match": {"path": "/notes", "methods": ["POST"]},
                  "policies": ["note"], "upstream": "app"},
             ])
-        cls.gw = Gateway(config)
-        try:
-            # schema_file is relative to the config file's directory.
-            schemas = os.path.join(os.path.dirname(cls.gw.config_path), "schemas")
+        gw = Gateway(config)
+
+        def write_schema_file():  # schema_file is relative to the config file's directory
+            schemas = os.path.join(os.path.dirname(gw.config_path), "schemas")
             os.makedirs(schemas)
             with open(os.path.join(schemas, "note.json"), "w") as f:
                 json.dump({"type": "object", "properties": {"text": {"type": "string", "maxLength": 3}}}, f)
-            cls.gw.start()
-        except BaseException:
-            cls.gw.close()
-            cls.origin.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.gw.close()
-        cls.origin.stop()
+        cls.start_gateway(gw, write_schema_file)
 
     def post(self, path, body, content_type="application/json"):
         conn = http.client.HTTPConnection(HOST, self.gw.port, timeout=5)
