@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "admin/admin.hpp"
+#include "core/background_thread.hpp"
 #include "core/builder_state.hpp"
 #include "core/worker.hpp"
 #include "net/listen_socket.hpp"
@@ -167,7 +168,8 @@ Status Gateway::start() {
     if (!st) return st;
     impl_->running.push_back(std::move(w));
   }
-  for (auto& w : impl_->running) impl_->threads.emplace_back([worker = w.get()] { worker->run(); });
+  for (auto& w : impl_->running)
+    impl_->threads.push_back(start_background_thread([worker = w.get()] { worker->run(); }));
   impl_->ready = true;
   return Status();
 }

@@ -13,6 +13,8 @@
 #include <deque>
 #include <thread>
 
+#include "core/background_thread.hpp"
+
 namespace apigw::fleet {
 namespace {
 
@@ -223,7 +225,7 @@ Status KeySubscriber::start() {
   uint64_t every = std::clamp<uint64_t>(l.options.redis.timeout_ms / 4, 10, 500);
   uv_timer_start(&l.tick_timer, Loop::on_tick, every, every);
   l.started = true;
-  l.thread = std::thread([&l] {
+  l.thread = start_background_thread([&l] {
     l.connect();
     uv_run(&l.loop, UV_RUN_DEFAULT);
     uv_loop_close(&l.loop);

@@ -1,10 +1,9 @@
 #ifdef APIGW_WITH_TLS  // mbedTLS does the cryptography
 #include "policy/jwks_fetcher.hpp"
 
-#include <pthread.h>
-
 #include <chrono>
-#include <csignal>
+
+#include "core/background_thread.hpp"
 
 namespace apigw::policy::jwt {
 namespace {
@@ -17,20 +16,7 @@ int64_t now_ns() noexcept {
 }  // namespace
 
 JwksFetcher::JwksFetcher(JwksFetchOptions options) : o_(std::move(options)) {
-  // The thread starts with every signal blocked: a process signal (SIGHUP
-  // for a reload, say) must go to a thread that waits for it, never here,
-  // where its default action would end the process. Configs are bound
-  // before the apigw binary blocks its signals.
-  sigset_t all, previous;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &previous);
-  try {
-    thread_ = std::thread([this] { run(); });
-  } catch (...) {
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-    throw;
-  }
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  thread_ = start_background_thread([this] { run(); });
 }
 
 JwksFetcher::~JwksFetcher() {

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <ctime>
 
+#include "core/background_thread.hpp"
 #include "core/json_text.hpp"
 
 namespace apigw::telemetry {
@@ -100,7 +101,7 @@ Result<std::unique_ptr<AccessLogWriter>> AccessLogWriter::open(const AccessLogOp
 }
 
 AccessLogWriter::AccessLogWriter(AccessLogOptions options, int fd) : options_(std::move(options)), fd_(fd) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = start_background_thread([this] { run(); });
 }
 
 AccessLogWriter::~AccessLogWriter() {

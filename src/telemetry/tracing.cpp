@@ -3,6 +3,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "core/background_thread.hpp"
 #include "core/json_text.hpp"
 
 namespace apigw::telemetry {
@@ -41,7 +42,7 @@ Result<std::unique_ptr<TraceExporter>> TraceExporter::open(const TracingOptions&
 
 TraceExporter::TraceExporter(TracingOptions options, net::HttpUrl endpoint)
     : options_(std::move(options)), endpoint_(std::move(endpoint)) {
-  thread_ = std::thread([this] { run(); });
+  thread_ = start_background_thread([this] { run(); });
 }
 
 TraceExporter::~TraceExporter() {
