@@ -213,6 +213,35 @@ class Gateway:
         _check(lib.apigw_gateway_purge_cache(self._live(), data, len(data), ctypes.byref(removed), err, _ERRBUF), err)
         return removed.value
 
+    def set_route_enabled(self, route, enabled):
+        """The kill switch: a disabled route answers 503 with Retry-After until
+        enabled again, across reloads. Raises Error (.status E_NOT_FOUND) for
+        a route the running config does not have, E_STATE before start()."""
+        if not hasattr(lib, "apigw_gateway_purge_cache"):
+            raise Error(_native.E_STATE, "this libapigw has no route kill switch (ABI 0.4 needed)")
+        err = ctypes.create_string_buffer(_ERRBUF)
+        _check(lib.apigw_gateway_set_route_enabled(self._live(), route.encode(), 1 if enabled else 0, err, _ERRBUF),
+               err)
+
+    def set_rate_limit_override(self, policy, limit, burst=0):
+        """Overrides rate_limit policy `policy` with a new limit (1..1e9) and
+        burst (0..1e9), window unchanged, across reloads until removed. Raises
+        Error (.status E_NOT_FOUND) for a policy the running config does not
+        have, E_INVALID for a limit out of range, E_STATE before start()."""
+        if not hasattr(lib, "apigw_gateway_purge_cache"):
+            raise Error(_native.E_STATE, "this libapigw has no rate-limit overrides (ABI 0.4 needed)")
+        err = ctypes.create_string_buffer(_ERRBUF)
+        _check(lib.apigw_gateway_set_rate_limit_override(self._live(), policy.encode(), int(limit), int(burst), err,
+                                                         _ERRBUF), err)
+
+    def remove_rate_limit_override(self, policy):
+        """Back to the config's limit. Raises Error (.status E_NOT_FOUND) when
+        `policy` has no override."""
+        if not hasattr(lib, "apigw_gateway_purge_cache"):
+            raise Error(_native.E_STATE, "this libapigw has no rate-limit overrides (ABI 0.4 needed)")
+        err = ctypes.create_string_buffer(_ERRBUF)
+        _check(lib.apigw_gateway_remove_rate_limit_override(self._live(), policy.encode(), err, _ERRBUF), err)
+
     def stop(self, drain_ms=1000):
         """Stops accepting, lets requests in flight finish for up to drain_ms."""
         if self._handle:

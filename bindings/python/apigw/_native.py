@@ -128,6 +128,9 @@ if hasattr(lib, "apigw_gateway_purge_cache"):  # ABI 0.4
     _declare("apigw_response_body", Str, _p)
     _declare("apigw_response_body_overflowed", _i32, _p)
     _declare("apigw_gateway_purge_cache", _i32, _p, ctypes.c_char_p, _n, ctypes.POINTER(ctypes.c_uint64), _p, _n)
+    _declare("apigw_gateway_set_route_enabled", _i32, _p, _s, _i32, _p, _n)
+    _declare("apigw_gateway_set_rate_limit_override", _i32, _p, _s, ctypes.c_uint64, ctypes.c_uint64, _p, _n)
+    _declare("apigw_gateway_remove_rate_limit_override", _i32, _p, _s, _p, _n)
 
 if lib.apigw_abi_version() >> 16 != ABI_MAJOR:
     raise ImportError("libapigw has ABI %d, this package needs %d" % (lib.apigw_abi_version() >> 16, ABI_MAJOR))

@@ -7,6 +7,7 @@ import urllib.error
 import urllib.request
 
 import apigw
+from apigw import _native
 
 
 def config(routes, policies=None):
@@ -239,6 +240,38 @@ class GatewayTest(unittest.TestCase):
         with self.assertRaisesRegex(apigw.Error, 'starts with "/"') as e:
             g.purge_cache("items")
         self.assertEqual(e.exception.status, -1)
+
+    def test_route_kill_switch_and_rate_limit_override(self):
+        g = self.serve([{"name": "open", "match": {"path": "/open"}, "respond": {"status": 200}},
+                        {"name": "limited", "match": {"path": "/limited"}, "respond": {"status": 200},
+                         "policies": ["per-client"]}],
+                       [{"name": "per-client", "type": "rate_limit", "key": "header:x-client", "limit": 100, "window_ms": 60000}])
+        with self.assertRaises(apigw.Error) as e:  # nothing to switch before start
+            g.set_route_enabled("open", False)
+        self.assertEqual(e.exception.status, _native.E_STATE)
+        g.start()
+
+        g.set_route_enabled("open", False)
+        self.assertEqual(get(g, "/open")[0], 503)
+        g.set_route_enabled("open", True)
+        self.assertEqual(get(g, "/open")[0], 200)
+
+        status = lambda client: get(g, "/limited", headers={"x-client": client})[0]  # noqa: E731
+        g.set_rate_limit_override("per-client", 1)
+        self.assertEqual([status("a"), status("a")], [200, 429])
+        g.remove_rate_limit_override("per-client")
+        # A fresh client: "a" stays charged for what it spent under the override.
+        self.assertEqual([status("b"), status("b")], [200, 200])
+        self.assertEqual(get(g, "/limited", headers={"x-client": "b"})[1]["ratelimit-limit"], "100")
+
+        for unknown in (lambda: g.set_route_enabled("nope", False), lambda: g.set_rate_limit_override("nope", 1),
+                        lambda: g.remove_rate_limit_override("per-client")):  # no override left to remove
+            with self.assertRaises(apigw.Error) as e:
+                unknown()
+            self.assertEqual(e.exception.status, _native.E_NOT_FOUND)
+        with self.assertRaisesRegex(apigw.Error, "limit must be") as e:
+            g.set_rate_limit_override("per-client", 0)
+        self.assertEqual(e.exception.status, _native.E_INVALID)
 
 
 if __name__ == "__main__":
