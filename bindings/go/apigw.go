@@ -215,6 +215,56 @@ func (g *Gateway) PurgeCache(prefix string) (int, error) {
 	return int(removed), err
 }
 
+// SetRouteEnabled is the kill switch: a disabled route answers 503 with
+// Retry-After until enabled again, across reloads. A route the running
+// config does not have is an *Error with Status APIGW_E_NOT_FOUND (-7);
+// before Start, APIGW_E_STATE.
+func (g *Gateway) SetRouteEnabled(route string, enabled bool) error {
+	c, err := g.live()
+	if err != nil {
+		return err
+	}
+	croute := C.CString(route)
+	defer C.free(unsafe.Pointer(croute))
+	var on C.int32_t
+	if enabled {
+		on = 1
+	}
+	return call(func(e *C.char, n C.size_t) C.int32_t {
+		return C.apigw_gateway_set_route_enabled(c, croute, on, e, n)
+	})
+}
+
+// SetRateLimitOverride gives rate_limit policy `policy` a new limit
+// (1..1e9) and burst (0..1e9), window unchanged, across reloads until
+// removed. A policy the running config does not have is an *Error with
+// Status APIGW_E_NOT_FOUND (-7); a limit out of range, APIGW_E_INVALID.
+func (g *Gateway) SetRateLimitOverride(policy string, limit, burst uint64) error {
+	c, err := g.live()
+	if err != nil {
+		return err
+	}
+	cpolicy := C.CString(policy)
+	defer C.free(unsafe.Pointer(cpolicy))
+	return call(func(e *C.char, n C.size_t) C.int32_t {
+		return C.apigw_gateway_set_rate_limit_override(c, cpolicy, C.uint64_t(limit), C.uint64_t(burst), e, n)
+	})
+}
+
+// RemoveRateLimitOverride puts the config's limit back; a policy without
+// an override is an *Error with Status APIGW_E_NOT_FOUND (-7).
+func (g *Gateway) RemoveRateLimitOverride(policy string) error {
+	c, err := g.live()
+	if err != nil {
+		return err
+	}
+	cpolicy := C.CString(policy)
+	defer C.free(unsafe.Pointer(cpolicy))
+	return call(func(e *C.char, n C.size_t) C.int32_t {
+		return C.apigw_gateway_remove_rate_limit_override(c, cpolicy, e, n)
+	})
+}
+
 // Stop stops accepting and lets requests in flight finish for up to drain.
 func (g *Gateway) Stop(drain time.Duration) {
 	if c, err := g.live(); err == nil {

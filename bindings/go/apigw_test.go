@@ -320,3 +320,74 @@ func TestPurgeCache(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestRouteKillSwitchAndRateLimitOverride(t *testing.T) {
+	gw, err := apigw.New(`{"listeners": [{"name": "public", "address": "127.0.0.1:0"}],
+		"policies": [{"name": "per-client", "type": "rate_limit", "key": "header:x-client", "limit": 100, "window_ms": 60000}],
+		"routes": [{"name": "open", "match": {"path": "/open"}, "respond": {"status": 200}},
+			{"name": "limited", "match": {"path": "/limited"}, "respond": {"status": 200}, "policies": ["per-client"]}]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(gw.Close)
+	const notFound, invalid, badState = -7, -1, -3 // APIGW_E_*
+	status := func(err error) int {
+		var e *apigw.Error
+		if !errors.As(err, &e) {
+			t.Fatalf("got %v, want an *apigw.Error", err)
+		}
+		return e.Status
+	}
+	if err := gw.SetRouteEnabled("open", false); status(err) != badState {
+		t.Fatalf("before start: %v", err)
+	}
+	base := start(t, gw)
+
+	if err := gw.SetRouteEnabled("open", false); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := get(t, base+"/open", nil); got != 503 {
+		t.Fatalf("disabled: %d", got)
+	}
+	if err := gw.SetRouteEnabled("open", true); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, _ := get(t, base+"/open", nil); got != 200 {
+		t.Fatalf("enabled again: %d", got)
+	}
+
+	limited := func(client string) (int, http.Header) {
+		got, header, _ := get(t, base+"/limited", map[string]string{"X-Client": client})
+		return got, header
+	}
+	if err := gw.SetRateLimitOverride("per-client", 1, 0); err != nil {
+		t.Fatal(err)
+	}
+	if first, _ := limited("a"); first != 200 {
+		t.Fatalf("first under the override: %d", first)
+	}
+	if second, _ := limited("a"); second != 429 {
+		t.Fatalf("second under the override: %d", second)
+	}
+	if err := gw.RemoveRateLimitOverride("per-client"); err != nil {
+		t.Fatal(err)
+	}
+	// A fresh client: "a" stays charged for what it spent under the override.
+	limited("b")
+	if second, header := limited("b"); second != 200 || header.Get("RateLimit-Limit") != "100" {
+		t.Fatalf("after removal: %d %v", second, header)
+	}
+
+	if err := gw.SetRouteEnabled("nope", false); status(err) != notFound {
+		t.Fatalf("unknown route: %v", err)
+	}
+	if err := gw.SetRateLimitOverride("nope", 1, 0); status(err) != notFound {
+		t.Fatalf("unknown policy: %v", err)
+	}
+	if err := gw.RemoveRateLimitOverride("per-client"); status(err) != notFound {
+		t.Fatalf("no override left: %v", err)
+	}
+	if err := gw.SetRateLimitOverride("per-client", 0, 0); status(err) != invalid || !strings.Contains(err.Error(), "limit must be") {
+		t.Fatalf("limit 0: %v", err)
+	}
+}
