@@ -245,7 +245,8 @@ class GatewayTest(unittest.TestCase):
         g = self.serve([{"name": "open", "match": {"path": "/open"}, "respond": {"status": 200}},
                         {"name": "limited", "match": {"path": "/limited"}, "respond": {"status": 200},
                          "policies": ["per-client"]}],
-                       [{"name": "per-client", "type": "rate_limit", "key": "header:x-client", "limit": 100, "window_ms": 60000}])
+                       [{"name": "per-client", "type": "rate_limit", "key": "header:x-client", "limit": 100,
+                         "window_ms": 60000}])
         with self.assertRaises(apigw.Error) as e:  # nothing to switch before start
             g.set_route_enabled("open", False)
         self.assertEqual(e.exception.status, _native.E_STATE)
