@@ -148,6 +148,7 @@ int cmd_push(const Args& a) {
   return apigw::cli::push_document(a.config, document, a.push);
 }
 
+#ifdef APIGW_WITH_REDIS
 void fleet_log(apigw::fleet::LogLevel level, const std::string& line) {
   using apigw::fleet::LogLevel;
   log(level == LogLevel::kError  ? Level::kError
@@ -156,6 +157,7 @@ void fleet_log(apigw::fleet::LogLevel level, const std::string& line) {
                                  : Level::kDebug,
       line);
 }
+#endif
 
 int cmd_run(const Args& a) {
   // Signals are taken by this thread alone (sigwait), never by a worker or
@@ -180,8 +182,9 @@ int cmd_run(const Args& a) {
   }
 
   // config_source: the key's config is in place before the first request.
-  std::unique_ptr<apigw::fleet::ConfigWatcher> watcher;
+  // (A build without Redis refuses config_source when loading: no watcher.)
 #ifdef APIGW_WITH_REDIS
+  std::unique_ptr<apigw::fleet::ConfigWatcher> watcher;
   if (const auto& source = r.builder.state().config_source) {
     watcher = std::make_unique<apigw::fleet::ConfigWatcher>(*gw.value(), *source, fleet_log);
     watcher->load_initial();
@@ -192,12 +195,14 @@ int cmd_run(const Args& a) {
     log(Level::kError, std::string(st.message()));
     return kRuntime;
   }
+#ifdef APIGW_WITH_REDIS
   if (watcher) {
     if (apigw::Status st = watcher->start(); !st) {
       log(Level::kError, std::string(st.message()));
       return kRuntime;
     }
   }
+#endif
   auto addrs = gw.value()->bound_addresses();
   const auto& state = r.builder.state();
   for (size_t i = 0; i < addrs.size(); ++i) {
@@ -214,11 +219,13 @@ int cmd_run(const Args& a) {
     int sig = 0;
     if (sigwait(&signals, &sig) != 0) continue;
     if (sig == SIGHUP) {
+#ifdef APIGW_WITH_REDIS
       if (watcher) {  // the fleet's config is the key's: the local file is only the fallback
         log(Level::kInfo, "SIGHUP: reading the config_source key again");
         watcher->refresh();
         continue;
       }
+#endif
       if (a.config.empty()) {
         log(Level::kWarn, "SIGHUP: the quickstart has no config file to re-read");
         continue;
@@ -237,7 +244,9 @@ int cmd_run(const Args& a) {
       log(Level::kInfo, "access log reopened");
     } else if (sig == SIGTERM || sig == SIGINT) {
       log(Level::kInfo, "draining");
+#ifdef APIGW_WITH_REDIS
       if (watcher) watcher->stop();  // no reload while draining
+#endif
       gw.value()->stop();
       log(Level::kInfo, "stopped");
       return kOk;
