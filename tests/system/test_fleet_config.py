@@ -142,7 +142,9 @@ class FleetConfigTest(unittest.TestCase):
                 self.push_ok(config)
             for gw in fleet:
                 self.assertTrue(wait_until(lambda: failed_reloads(gw) == count, CONVERGE_TIMEOUT), gw.logs())
-                self.assertIn(why, gw.stderr.text())
+                # The count moves before the refusal's log line reaches our reader.
+                self.assertTrue(gw.stderr.wait_for(lambda lines: any(why in line for line in lines), CONVERGE_TIMEOUT),
+                                gw.logs())
                 self.assertEqual(running_checksum(gw), checksum)
                 self.assertEqual(where(gw), "good")
 
